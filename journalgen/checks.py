@@ -1,0 +1,269 @@
+"""Microsoft's journaling rules that the spec alone decides, each reported under a stable code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from journalgen.diagnostics import Finding
+from journalgen.resolve import Resolved
+
+Check = Callable[[Resolved], Iterator[Finding]]
+
+# Exchange Online refuses consumer mailbox providers as journal targets (R3).
+CONSUMER_DOMAINS = frozenset(
+    {
+        "aol.com",
+        "gmail.com",
+        "googlemail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "hotmail.com",
+        "icloud.com",
+        "live.com",
+        "mail.com",
+        "me.com",
+        "msn.com",
+        "outlook.com",
+        "proton.me",
+        "protonmail.com",
+        "web.de",
+        "yahoo.com",
+        "yandex.com",
+        "zoho.com",
+    }
+)
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def covers(pattern: str, domain: str) -> bool:
+    """Whether an Exchange recipient-domain pattern (``x.com`` or ``*.x.com``) matches ``domain``."""
+    pattern, domain = pattern.lower(), domain.lower()
+    if pattern.startswith("*."):
+        return domain.endswith(pattern[1:])
+    return pattern == domain
+
+
+def within(domain: str, parent: str) -> bool:
+    """``domain`` is ``parent`` or one of its subdomains."""
+    domain, parent = domain.lower(), parent.lower()
+    return domain == parent or domain.endswith("." + parent)
+
+
+def _journal_path(r: Resolved, key: str) -> tuple[str, ...]:
+    return ("archive", key) if r.origins[f"archive.{key}"].kind == "spec" else ("archive",)
+
+
+def journal_target(r: Resolved) -> Iterator[Finding]:
+    journal_domain = r.journal_domain.lower()
+    if domain_of(r.journal_address) != journal_domain:
+        yield Finding(
+            "JG201",
+            _journal_path(r, "journal_address"),
+            f"journal address {r.journal_address} is not in the journal domain {r.journal_domain}; "
+            "use an address the archive gave you in that domain",
+        )
+    own = next((d for d in r.tenant_domains if d.lower() == journal_domain), None)
+    if own is not None:
+        yield Finding(
+            "JG202",
+            _journal_path(r, "journal_domain"),
+            f"journal domain {r.journal_domain} is the tenant's own domain; Exchange Online cannot "
+            "journal to itself: use the archive's journal domain",
+        )
+    if any(within(journal_domain, consumer) for consumer in CONSUMER_DOMAINS):
+        yield Finding(
+            "JG203",
+            _journal_path(r, "journal_domain"),
+            f"journal domain {r.journal_domain} is a consumer mail service, which Exchange Online "
+            "refuses as a journal target",
+        )
+
+
+def ndr_address(r: Resolved) -> Iterator[Finding]:
+    path = ("ndr", "address")
+    ndr, journal = r.ndr.address, r.journal_address
+    ndr_domain = domain_of(ndr)
+    if ndr.lower() == journal.lower():
+        yield Finding(
+            "JG204",
+            path,
+            "the NDR address is the journal address; undeliverable reports would go back to the "
+            "archive that refused them: use a dedicated mailbox",
+        )
+    elif within(ndr_domain, r.journal_domain):
+        yield Finding(
+            "JG205",
+            path,
+            f"the NDR address {ndr} is in the journal domain {r.journal_domain}; undeliverable "
+            "reports would be routed to the archive that refused them",
+        )
+    in_tenant = any(within(ndr_domain, d) for d in r.tenant_domains)
+    policy = r.ndr.domain_policy
+    why = (
+        "" if r.origins["ndr.domain_policy"].kind == "spec" else f" (the {r.vendor} preset's rule)"
+    )
+    if policy == "tenant" and not in_tenant:
+        yield Finding(
+            "JG206",
+            path,
+            f"the NDR address {ndr} is outside the tenant's domains, but ndr.domain_policy is "
+            f"'tenant'{why}; use an address in your own domain, or set ndr.domain_policy",
+        )
+    elif policy == "external" and in_tenant:
+        yield Finding(
+            "JG206",
+            path,
+            f"the NDR address {ndr} is in the tenant's own domains, but ndr.domain_policy is "
+            f"'external'{why}; use an address outside them, or set ndr.domain_policy",
+        )
+    if ndr_domain.endswith(".onmicrosoft.com"):
+        yield Finding(
+            "JG207",
+            path,
+            f"the NDR address {ndr} is an Exchange Online mailbox address, which Microsoft says "
+            "cannot receive undeliverable journal reports; use a dedicated address in a domain you route",
+        )
+
+
+def _recipient_domains_path(r: Resolved, index: int | None = None) -> tuple[str | int, ...]:
+    if r.origins["connector.recipient_domains"].kind != "spec":
+        return ("connector",)
+    return (
+        ("connector", "recipient_domains")
+        if index is None
+        else ("connector", "recipient_domains", index)
+    )
+
+
+def connector_scope(r: Resolved) -> Iterator[Finding]:
+    domains = r.connector.recipient_domains
+    journal_domain = domain_of(r.journal_address)
+    if not any(covers(pattern, journal_domain) for pattern in domains):
+        yield Finding(
+            "JG208",
+            _recipient_domains_path(r),
+            f"the connector's recipient domains ({', '.join(domains)}) do not cover the journal "
+            f"address's domain {journal_domain}; journal reports would bypass the connector",
+        )
+    for index, pattern in enumerate(domains):
+        for own in r.tenant_domains:
+            if covers(pattern, own):
+                yield Finding(
+                    "JG209",
+                    _recipient_domains_path(r, index),
+                    f"recipient domain {pattern} covers the tenant's own domain {own}; the "
+                    "connector would send the tenant's ordinary mail to the archive",
+                )
+                break
+    if not r.connector.enabled:
+        yield Finding(
+            "JG219",
+            ("connector", "enabled"),
+            "the connector is disabled; journal reports will follow the journal domain's MX "
+            "records instead of the checked smart hosts",
+        )
+
+
+def tls(r: Resolved) -> Iterator[Finding]:
+    c = r.connector
+    tls_spec = r.spec.connector.tls
+    mode_path = ("connector", "tls", "mode") if tls_spec.mode is not None else ("connector",)
+    if c.tls_domain is not None and c.tls_mode != "domain_validation":
+        yield Finding(
+            "JG212",
+            ("connector", "tls", "domain"),
+            f"a TLS domain is only used with 'mode: domain_validation' (the mode is {c.tls_mode}); "
+            "remove it or change the mode",
+        )
+    if c.tls_mode == "domain_validation":
+        if c.tls_domain is None:
+            yield Finding(
+                "JG213",
+                mode_path,
+                "domain_validation needs 'connector.tls.domain': the name the archive's "
+                "certificate carries, like '*.archive.example'",
+            )
+        else:
+            hosts = [h for h in c.smart_hosts if any(ch.isalpha() for ch in h) and ":" not in h]
+            if hosts and not any(covers(c.tls_domain, h) for h in hosts):
+                yield Finding(
+                    "JG221",
+                    ("connector", "tls", "domain"),
+                    f"TLS domain {c.tls_domain} matches none of the smart hosts "
+                    f"({', '.join(hosts)}); check the name on the archive's certificate",
+                )
+    if c.tls_mode == "encryption_only":
+        if not tls_spec.acknowledge_downgrade:
+            yield Finding(
+                "JG214",
+                mode_path,
+                "encryption_only does not check the archive's certificate; set "
+                "'connector.tls.acknowledge_downgrade: true' to accept that, or use "
+                "certificate_validation",
+            )
+        else:
+            yield Finding(
+                "JG215",
+                mode_path,
+                "encryption_only does not check the archive's certificate: journal reports can be "
+                "intercepted; prefer certificate_validation",
+            )
+
+
+def rules(r: Resolved) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    coverage: dict[tuple[str, str | None], int] = {}
+    for index, rule in enumerate(r.rules):
+        key = rule.name.casefold()
+        if key in seen:
+            yield Finding(
+                "JG210",
+                ("journal_rules", index, "name"),
+                f"journal rule name '{rule.name}' is already used by rule {seen[key] + 1}; "
+                "rule names are unique",
+            )
+        else:
+            seen[key] = index
+        if rule.recipient is not None and any(ch in rule.recipient for ch in "*?%"):
+            yield Finding(
+                "JG216",
+                ("journal_rules", index, "recipient"),
+                f"recipient {rule.recipient} has a wildcard; a journal rule takes one address of "
+                "a mailbox, contact or group, or none to journal everyone",
+            )
+        cover = (rule.scope, rule.recipient.lower() if rule.recipient else None)
+        if cover in coverage:
+            yield Finding(
+                "JG217",
+                ("journal_rules", index),
+                f"this rule journals the same mail as rule {coverage[cover] + 1} (scope "
+                f"{rule.scope}, {rule.recipient or 'all recipients'}); every message would be "
+                "journaled twice",
+            )
+        else:
+            coverage[cover] = index
+        if not rule.enabled:
+            yield Finding(
+                "JG218",
+                ("journal_rules", index, "enabled"),
+                f"journal rule '{rule.name}' is disabled: mail in its scope will not be archived",
+            )
+    if len(r.rules) > r.max_journal_rules:
+        yield Finding(
+            "JG211",
+            ("journal_rules",),
+            f"{len(r.rules)} journal rules exceed the limit of {r.max_journal_rules} "
+            "(limits.max_journal_rules); Microsoft documents limits of 10, 50 or 300 by plan",
+        )
+
+
+CHECKS: tuple[Check, ...] = (journal_target, ndr_address, connector_scope, tls, rules)
+
+
+def run_checks(resolved: Resolved) -> list[Finding]:
+    """Every finding of every check, in check order."""
+    return [finding for check in CHECKS for finding in check(resolved)]

@@ -1,0 +1,387 @@
+"""Every diagnostic code journalgen can report, with its severity, reason and source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from journalgen.diagnostics import Severity
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+GUIDE = "Mimecast's Microsoft 365 journaling guide"
+CMDLETS = "Microsoft's cmdlet help (MicrosoftDocs/office-docs-powershell)"
+JOURNALING = "Microsoft's journaling articles (MicrosoftDocs/OfficeDocs-Exchange)"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    name: str
+    reason: str
+    source: str
+
+
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in [
+        # --- the file and its YAML ---
+        Code(
+            "JG001",
+            E,
+            "unreadable",
+            "The file cannot be read (missing, a folder, or no permission).",
+            "journalgen",
+        ),
+        Code(
+            "JG002",
+            E,
+            "not-utf8",
+            "Specs are UTF-8; other encodings would change names silently.",
+            "YAML 1.2, 5.2",
+        ),
+        Code(
+            "JG003",
+            E,
+            "utf16",
+            "UTF-16 and UTF-32 files are refused so every tool reads the same bytes.",
+            "journalgen",
+        ),
+        Code(
+            "JG004",
+            E,
+            "too-large",
+            "A tenant spec is a few kilobytes; a huge file is a mistake or an attack.",
+            "journalgen",
+        ),
+        Code(
+            "JG005",
+            E,
+            "empty",
+            "An empty file describes nothing and must not compile to an empty change.",
+            "journalgen",
+        ),
+        Code("JG006", E, "yaml-syntax", "The file is not valid YAML.", "YAML 1.2"),
+        Code(
+            "JG007",
+            E,
+            "tab",
+            "YAML forbids tabs for indentation; editors hide them.",
+            "YAML 1.2, 6.1",
+        ),
+        Code(
+            "JG008",
+            E,
+            "duplicate-key",
+            "PyYAML silently keeps the last of two equal keys; a reviewer reads the first.",
+            "PyYAML behaviour",
+        ),
+        Code(
+            "JG009",
+            E,
+            "anchor-alias",
+            "Aliases hide where a value comes from and allow 'billion laughs' expansion.",
+            "PyYAML behaviour",
+        ),
+        Code(
+            "JG010",
+            E,
+            "tag",
+            "Tags (!!set, !!binary, !!timestamp, ...) create values a spec never needs.",
+            "PyYAML behaviour",
+        ),
+        Code(
+            "JG011",
+            E,
+            "non-string-key",
+            "Keys are field names; numbers, booleans and nulls as keys are typos.",
+            "journalgen",
+        ),
+        Code(
+            "JG012",
+            E,
+            "multiple-documents",
+            "One file is one tenant; a second document would be ignored or merged.",
+            "journalgen",
+        ),
+        Code(
+            "JG013",
+            E,
+            "too-deep",
+            "No spec nests deeply; deep nesting is a mistake or an attack.",
+            "journalgen",
+        ),
+        Code("JG014", E, "root-not-mapping", "A spec is a mapping of sections.", "journalgen"),
+        # --- the spec's shape and values ---
+        Code(
+            "JG100",
+            E,
+            "version",
+            "The spec format is versioned so old journalgen never misreads a newer spec.",
+            "journalgen",
+        ),
+        Code(
+            "JG101",
+            E,
+            "unknown-key",
+            "A misspelt key would otherwise be ignored and its default used.",
+            "journalgen",
+        ),
+        Code("JG102", E, "missing-key", "A required value has no safe default.", "journalgen"),
+        Code(
+            "JG103",
+            E,
+            "wrong-type",
+            "YAML 1.1 reads yes/no/on/0755/dates as other types; values are never coerced.",
+            "YAML 1.1 vs 1.2",
+        ),
+        Code(
+            "JG104",
+            E,
+            "unsafe-text",
+            "Empty text, edge spaces and invisible, control, bidi or private-use characters make names ambiguous to a reviewer.",
+            "journalgen; Unicode TR #36",
+        ),
+        Code("JG105", E, "invalid-address", "Exchange needs a plain ASCII SMTP address.", CMDLETS),
+        Code(
+            "JG106",
+            E,
+            "invalid-domain",
+            "Exchange needs an ASCII (punycode) domain name; only a leading '*.' wildcard is accepted.",
+            CMDLETS,
+        ),
+        Code(
+            "JG107",
+            E,
+            "invalid-smart-host",
+            "-SmartHosts takes FQDNs, IP addresses or CIDR ranges.",
+            CMDLETS + ", New-OutboundConnector",
+        ),
+        Code(
+            "JG108",
+            E,
+            "too-long",
+            "Exchange limits names and aliases to 64 characters, display names to 256, initials to 6.",
+            CMDLETS + " (R9)",
+        ),
+        Code(
+            "JG109",
+            E,
+            "out-of-range",
+            "The number is outside what Exchange accepts (queue expiry 0-7 days).",
+            CMDLETS + ", Set-TransportConfig (R10)",
+        ),
+        Code(
+            "JG110",
+            E,
+            "invalid-choice",
+            "The value is not one of the choices the field allows.",
+            "journalgen",
+        ),
+        Code("JG111", E, "empty-list", "The list needs at least one entry.", "journalgen"),
+        Code(
+            "JG112",
+            E,
+            "invalid-alias",
+            "An alias may only hold the characters Exchange allows in the part before '@'.",
+            CMDLETS + ", New-MailContact",
+        ),
+        # --- Microsoft's rules that the spec alone decides ---
+        Code(
+            "JG201",
+            E,
+            "journal-address-outside-domain",
+            "Journal reports must go to the archive's journal domain, which the connector routes.",
+            GUIDE + "; R3",
+        ),
+        Code(
+            "JG202",
+            E,
+            "journal-to-self",
+            "Exchange Online cannot journal to its own mailboxes: the journal domain must not be one of the tenant's domains.",
+            JOURNALING + " (R3)",
+        ),
+        Code(
+            "JG203",
+            E,
+            "journal-to-consumer-mail",
+            "Consumer webmail domains are refused as journal targets.",
+            JOURNALING + " (R3)",
+        ),
+        Code(
+            "JG204",
+            E,
+            "ndr-is-journal-address",
+            "Undeliverable journal reports sent to the journal address would loop and be lost.",
+            JOURNALING + " (R4)",
+        ),
+        Code(
+            "JG205",
+            E,
+            "ndr-in-journal-domain",
+            "An NDR address in the journal domain is routed to the archive that just failed.",
+            JOURNALING + " (R4)",
+        ),
+        Code(
+            "JG206",
+            W,
+            "ndr-domain-policy",
+            "Vendors disagree on where the NDR address lives; the spec's ndr.domain_policy says which rule applies.",
+            GUIDE + "; MirrorWeb; " + JOURNALING + " (R4)",
+        ),
+        Code(
+            "JG207",
+            W,
+            "ndr-onmicrosoft",
+            "An address in the .onmicrosoft.com domain is an Exchange Online mailbox, which Microsoft says cannot receive journal NDRs.",
+            JOURNALING + " (R4)",
+        ),
+        Code(
+            "JG208",
+            E,
+            "recipient-domains-miss-journal",
+            "Journal reports ignore transport rules, so the connector must be scoped by a recipient domain that covers the journal address.",
+            CMDLETS + " (R7)",
+        ),
+        Code(
+            "JG209",
+            E,
+            "recipient-domain-is-tenant",
+            "A recipient domain that covers the tenant's own domain would route its ordinary mail to the archive.",
+            CMDLETS + " (R7)",
+        ),
+        Code(
+            "JG210",
+            E,
+            "duplicate-rule-name",
+            "Journal rule names are unique in a tenant.",
+            CMDLETS + ", New-JournalRule (R9)",
+        ),
+        Code(
+            "JG211",
+            W,
+            "rule-count",
+            "Microsoft documents a journal-rule limit of 10, 50 or 300 depending on plan and page age.",
+            JOURNALING + " (R9)",
+        ),
+        Code(
+            "JG212",
+            E,
+            "tls-domain-without-domain-validation",
+            "-TlsDomain only applies with -TlsSettings DomainValidation.",
+            CMDLETS + ", New-OutboundConnector (R8)",
+        ),
+        Code(
+            "JG213",
+            E,
+            "domain-validation-without-tls-domain",
+            "DomainValidation checks the certificate against -TlsDomain, which must be given.",
+            CMDLETS + ", New-OutboundConnector (R8)",
+        ),
+        Code(
+            "JG214",
+            E,
+            "encryption-only-unacknowledged",
+            "EncryptionOnly accepts any certificate: a downgrade that must be acknowledged in the spec.",
+            GUIDE + " (R8)",
+        ),
+        Code(
+            "JG215",
+            W,
+            "encryption-only",
+            "EncryptionOnly accepts any certificate, so journal reports can be intercepted.",
+            GUIDE + " (R8)",
+        ),
+        Code(
+            "JG216",
+            E,
+            "rule-recipient-wildcard",
+            "-Recipient takes one address of a mailbox, contact or group; wildcards are not patterns there.",
+            CMDLETS + ", New-JournalRule (R6)",
+        ),
+        Code(
+            "JG217",
+            W,
+            "duplicate-rule-coverage",
+            "Two rules with the same scope and recipient journal every message twice.",
+            JOURNALING,
+        ),
+        Code(
+            "JG218",
+            W,
+            "rule-disabled",
+            "A disabled journal rule journals nothing: mail in its scope is not archived.",
+            CMDLETS + ", New-JournalRule (R5)",
+        ),
+        Code(
+            "JG219",
+            W,
+            "connector-disabled",
+            "With the connector off, journal reports follow the journal domain's MX instead of the checked smart hosts.",
+            CMDLETS + ", New-OutboundConnector",
+        ),
+        Code(
+            "JG220",
+            E,
+            "smart-hosts-with-mx-routing",
+            "Smart hosts are only used when routing is smart_hosts (-UseMXRecord $false).",
+            CMDLETS + ", New-OutboundConnector",
+        ),
+        Code(
+            "JG221",
+            W,
+            "tls-domain-mismatch",
+            "With DomainValidation the certificate must carry the TLS domain; a TLS domain that matches none of the smart hosts usually means a typo.",
+            CMDLETS + ", New-OutboundConnector (R8)",
+        ),
+        # --- vendor presets ---
+        Code(
+            "JG301",
+            E,
+            "unknown-vendor",
+            "Defaults come from the vendor's preset; a vendor with no preset has no defaults.",
+            "journalgen presets",
+        ),
+        Code(
+            "JG302",
+            E,
+            "value-required",
+            "No preset supplies this value for the chosen vendor and region; the spec must state it.",
+            "journalgen presets",
+        ),
+        Code(
+            "JG303",
+            E,
+            "unconfirmed-default",
+            "A preset value from an unconfirmed source is never used silently.",
+            "journalgen presets",
+        ),
+        Code(
+            "JG304",
+            E,
+            "unknown-region",
+            "The vendor has no such region in its preset.",
+            "journalgen presets",
+        ),
+        Code(
+            "JG305",
+            W,
+            "unconfirmed-default-acknowledged",
+            "The spec accepts a preset value from an unconfirmed source; confirm it against the vendor's console.",
+            "journalgen presets",
+        ),
+        # --- internal ---
+        Code(
+            "JG900",
+            E,
+            "internal-error",
+            "journalgen itself failed; please report it with the spec that caused it.",
+            "journalgen",
+        ),
+    ]
+}
+
+
+def severity_of(code: str) -> Severity:
+    return CODES[code].severity

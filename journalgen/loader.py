@@ -1,0 +1,311 @@
+"""Strict YAML loading: bytes in, plain data plus source positions out, or every problem at once."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from journalgen.diagnostics import START, Diagnostic, Position, Severity
+from journalgen.errors import SpecError
+
+try:  # libyaml is several times faster; the pure-Python parser gives the same events and marks.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 16
+
+Path = tuple[str | int, ...]
+Scalar = str | int | bool | None
+
+# YAML 1.2's core schema minus floats, with only canonical decimal integers: `yes`, `on`, `0755`,
+# `1:30`, `2024-01-01` and `1.10` stay strings, so a wrong type is reported instead of coerced.
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+_UTF16_32_BOMS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionIndex:
+    """Where each key and value of a loaded document starts, by path from the root."""
+
+    keys: dict[Path, Position] = field(default_factory=dict)
+    values: dict[Path, Position] = field(default_factory=dict)
+
+    def locate(self, path: Path, *, prefer_key: bool = False) -> Position:
+        """The position of ``path``, or of its nearest existing ancestor when it is absent."""
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            if end == len(path) and prefer_key and prefix in self.keys:
+                return self.keys[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return START
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    file: str
+    data: dict[str, Any]
+    index: PositionIndex
+
+
+def _diag(file: str, pos: Position, code: str, message: str) -> Diagnostic:
+    return Diagnostic(file, pos.line, pos.column, code, Severity.ERROR, message)
+
+
+def _mark(mark: Any) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def _offset_to_position(text: str, offset: int) -> Position:
+    line = text.count("\n", 0, offset) + 1
+    return Position(line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _decode(raw: bytes, file: str) -> str:
+    if len(raw) > MAX_BYTES:
+        raise SpecError(
+            [
+                _diag(
+                    file,
+                    START,
+                    "JG004",
+                    f"file is {len(raw)} bytes; specs are limited to {MAX_BYTES}",
+                )
+            ]
+        )
+    if raw.startswith(_UTF16_32_BOMS) or b"\x00" in raw[:4]:
+        raise SpecError(
+            [_diag(file, START, "JG003", "file is UTF-16 or UTF-32 encoded; save it as UTF-8")]
+        )
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8")
+        pos = _offset_to_position(good, len(good))
+        raise SpecError(
+            [
+                _diag(
+                    file,
+                    pos,
+                    "JG002",
+                    f"byte 0x{raw[exc.start]:02X} is not valid UTF-8; save the file as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _resolve(event: yaml.ScalarEvent) -> Scalar:
+    if event.style or event.implicit[0] is False:
+        return str(event.value)
+    value = event.value
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    return str(value)
+
+
+class _Builder:
+    """Builds plain data from parser events, refusing what a spec must not contain."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.index = PositionIndex()
+        self.problems: list[Diagnostic] = []
+        self.documents = 0
+
+    def error(self, pos: Position, code: str, message: str) -> None:
+        self.problems.append(_diag(self.file, pos, code, message))
+
+    def build(self, events: Iterator[yaml.Event]) -> Any:
+        root: Any = None
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    self.error(
+                        _mark(event.start_mark),
+                        "JG012",
+                        "a spec holds exactly one YAML document; remove the extra '---' document",
+                    )
+                    return root
+            elif isinstance(event, yaml.NodeEvent):
+                root = self.node(event, events, (), 1)
+        return root
+
+    def check_node(self, event: yaml.NodeEvent) -> None:
+        pos = _mark(event.start_mark)
+        if event.anchor is not None:
+            self.error(
+                pos,
+                "JG009",
+                f"anchor '&{event.anchor}' is not allowed; write the value out in full",
+            )
+        tag = getattr(event, "tag", None)
+        if isinstance(event, yaml.ScalarEvent):
+            explicit = not event.implicit[0] and not event.implicit[1]
+        else:
+            explicit = not getattr(event, "implicit", True)
+        if explicit:
+            self.error(pos, "JG010", f"tag '{tag}' is not allowed; specs use plain values only")
+
+    def node(
+        self, event: yaml.NodeEvent, events: Iterator[yaml.Event], path: Path, depth: int
+    ) -> Any:
+        if isinstance(event, yaml.AliasEvent):
+            self.error(
+                _mark(event.start_mark),
+                "JG009",
+                f"alias '*{event.anchor}' is not allowed; write the value out in full",
+            )
+            return None
+        self.check_node(event)
+        self.index.values[path] = _mark(event.start_mark)
+        if isinstance(event, yaml.ScalarEvent):
+            return _resolve(event)
+        if depth > MAX_DEPTH:
+            self.error(
+                _mark(event.start_mark), "JG013", f"nesting is deeper than {MAX_DEPTH} levels"
+            )
+            self.skip(events)
+            return None
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            for child in events:
+                if isinstance(child, yaml.SequenceEndEvent):
+                    return items
+                items.append(self.node(child, events, (*path, len(items)), depth + 1))  # type: ignore[arg-type]
+        mapping: dict[str, Any] = {}
+        seen: dict[str, Position] = {}
+        for key_event in events:
+            if isinstance(key_event, yaml.MappingEndEvent):
+                break
+            key_pos = _mark(key_event.start_mark)
+            key = self.key(key_event, events, path, depth)  # type: ignore[arg-type]
+            value_event = next(events)
+            if key is None:
+                self.node(value_event, events, (*path, "\x00"), depth + 1)  # type: ignore[arg-type]
+                continue
+            if key in seen:
+                first = seen[key]
+                self.error(
+                    key_pos,
+                    "JG008",
+                    f"duplicate key '{key}' (first defined at line {first.line}); keep one",
+                )
+                self.node(value_event, events, (*path, "\x00"), depth + 1)  # type: ignore[arg-type]
+                continue
+            seen[key] = key_pos
+            self.index.keys[(*path, key)] = key_pos
+            mapping[key] = self.node(value_event, events, (*path, key), depth + 1)  # type: ignore[arg-type]
+        return mapping
+
+    def key(
+        self, event: yaml.NodeEvent, events: Iterator[yaml.Event], path: Path, depth: int
+    ) -> str | None:
+        if isinstance(event, yaml.ScalarEvent):
+            self.check_node(event)
+            value = _resolve(event)
+            if isinstance(value, str) and value:
+                return value
+            shown = "empty key" if value in (None, "") else f"key {event.value!r}"
+            self.error(
+                _mark(event.start_mark),
+                "JG011",
+                f"{shown} is not a text key; keys are names like 'name'",
+            )
+            return None
+        self.node(event, events, (*path, "\x00"), depth + 1)
+        self.error(
+            _mark(event.start_mark), "JG011", "a key must be a plain name, not a list or mapping"
+        )
+        return None
+
+    def skip(self, events: Iterator[yaml.Event]) -> None:
+        level = 1
+        for event in events:
+            if isinstance(event, yaml.CollectionStartEvent):
+                level += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                level -= 1
+                if level == 0:
+                    return
+
+
+def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
+    if isinstance(exc, yaml.reader.ReaderError):
+        pos = _offset_to_position(text, exc.position)
+        return (
+            _diag(
+                file,
+                pos,
+                "JG006",
+                f"character U+{exc.character:04X} is not allowed in YAML; write it as an escape in a double-quoted string",
+            )
+            if isinstance(exc.character, int)
+            else _diag(file, pos, "JG006", str(exc.reason))
+        )
+    mark = getattr(exc, "problem_mark", None)
+    pos = _mark(mark) if mark is not None else START
+    lines = text.split("\n")
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+        return _diag(
+            file, pos, "JG007", "tab character in indentation; YAML indents with spaces only"
+        )
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"{problem} ({context})" if context else str(problem)
+    return _diag(file, pos, "JG006", f"YAML syntax error: {message}")
+
+
+def load_yaml(raw: bytes, file: str) -> LoadedDocument:
+    """Parse one spec file strictly; raise :class:`SpecError` with every problem found."""
+    text = _decode(raw, file)
+    builder = _Builder(file)
+    try:
+        data = builder.build(iter(yaml.parse(text, Loader=_Loader)))
+    except yaml.YAMLError as exc:
+        builder.problems.append(_syntax_diagnostic(exc, text, file))
+        raise SpecError(builder.problems) from None
+    if builder.problems:
+        raise SpecError(builder.problems)
+    if data is None:
+        raise SpecError(
+            [_diag(file, START, "JG005", "file is empty; a spec starts with 'version: 1'")]
+        )
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        pos = builder.index.values.get((), START)
+        raise SpecError(
+            [
+                _diag(
+                    file,
+                    pos,
+                    "JG014",
+                    f"the top level is {kind}; a spec is a mapping that starts with 'version: 1'",
+                )
+            ]
+        )
+    return LoadedDocument(file, data, builder.index)

@@ -1,0 +1,415 @@
+"""Resolution: fill every value a spec leaves out from its vendor preset or a default, recording where each came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+from journalgen.diagnostics import Finding
+from journalgen.presets import Preset, Sourced, presets
+from journalgen.spec import NdrDomainPolicy, Routing, Scope, Spec, TlsMode
+from journalgen.textpolicy import alias_from_name
+
+T = TypeVar("T")
+
+OriginKind = Literal["spec", "preset", "default", "derived"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a resolved value came from, for ``explain`` and the change document."""
+
+    kind: OriginKind
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedContact:
+    name: str
+    display_name: str
+    first_name: str | None
+    initials: str | None
+    last_name: str | None
+    alias: str
+    hidden_from_address_lists: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedConnector:
+    name: str
+    comment: str
+    enabled: bool
+    recipient_domains: tuple[str, ...]
+    routing: Routing
+    smart_hosts: tuple[str, ...]
+    tls_mode: TlsMode
+    tls_domain: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRule:
+    name: str
+    scope: Scope
+    recipient: str | None
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedNdr:
+    address: str
+    queue_expiry_days: int | None
+    domain_policy: NdrDomainPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A spec with every value filled in: what the plan is built from."""
+
+    spec: Spec
+    vendor: str
+    vendor_display_name: str
+    region: str | None
+    primary_domain: str
+    organization: str
+    other_domains: tuple[str, ...]
+    journal_domain: str
+    journal_address: str
+    contact: ResolvedContact
+    connector: ResolvedConnector
+    rules: tuple[ResolvedRule, ...]
+    ndr: ResolvedNdr
+    max_journal_rules: int
+    origins: dict[str, Origin] = field(default_factory=dict)
+
+    @property
+    def tenant_domains(self) -> tuple[str, ...]:
+        """Every domain the spec knows belongs to the tenant."""
+        return (self.primary_domain, self.organization, *self.other_domains)
+
+
+class _Resolver:
+    def __init__(self, spec: Spec, preset: Preset) -> None:
+        self.spec = spec
+        self.preset = preset
+        self.origins: dict[str, Origin] = {}
+        self.findings: list[Finding] = []
+
+    def given(self, path: str, value: T) -> T:
+        self.origins[path] = Origin("spec")
+        return value
+
+    def default(self, path: str, value: T, detail: str = "journalgen default") -> T:
+        self.origins[path] = Origin("default", detail)
+        return value
+
+    def derived(self, path: str, value: T, detail: str) -> T:
+        self.origins[path] = Origin("derived", detail)
+        return value
+
+    def pick(
+        self,
+        path: str,
+        written: T | None,
+        sourced: Sourced[T] | None,
+        fallback: T | None,
+        *,
+        what: str,
+        where: tuple[str | int, ...],
+        fmt: dict[str, str] | None = None,
+    ) -> T | None:
+        """The spec's value, else a preset value it may use, else ``fallback``, else a finding."""
+        if written is not None:
+            return self.given(path, written)
+        if sourced is not None and sourced.value is not None and sourced.confidence != "unknown":
+            value = sourced.value
+            if fmt is not None and isinstance(value, str):
+                value = value.format(**fmt)  # type: ignore[assignment]
+            source = sourced.source
+            label = f"{self.preset.name} preset, {sourced.confidence}, source: {source}"
+            if sourced.confidence == "confirmed":
+                self.origins[path] = Origin("preset", label)
+                return value
+            if self.spec.archive.acknowledge_unconfirmed:
+                self.origins[path] = Origin("preset", label)
+                self.findings.append(
+                    Finding(
+                        "JG305",
+                        where,
+                        f"using the {self.preset.name} preset's unconfirmed {what} ({_show(value)}; "
+                        f"source: {source}); check them against the vendor's console",
+                    )
+                )
+                return value
+            self.findings.append(
+                Finding(
+                    "JG303",
+                    where,
+                    f"the {self.preset.name} preset's {what} ({_show(value)}) are unconfirmed "
+                    f"(source: {source}); write '{path}' in the spec, or set "
+                    "'archive.acknowledge_unconfirmed: true' to accept them",
+                )
+            )
+            return None
+        if fallback is not None:
+            return self.default(path, fallback)
+        detail = ""
+        if sourced is not None:
+            detail = f" ({self.preset.source_text(sourced.source)})"
+        self.findings.append(
+            Finding(
+                "JG302",
+                where,
+                f"the {self.preset.name} preset has no {what}{detail}; write '{path}' in the spec",
+            )
+        )
+        return None
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
+    """Fill in every default; return findings instead when something cannot be filled."""
+    known = presets()
+    vendor = spec.archive.vendor
+    if vendor not in known:
+        names = ", ".join(known)
+        return None, [
+            Finding(
+                "JG301", ("archive", "vendor"), f"unknown vendor '{vendor}'; known vendors: {names}"
+            )
+        ]
+    preset = known[vendor]
+    r = _Resolver(spec, preset)
+    archive, contact, connector, ndr = spec.archive, spec.contact, spec.connector, spec.ndr
+
+    region = archive.region
+    region_preset = None
+    if region is not None:
+        region_preset = preset.regions.get(region)
+        if region_preset is None:
+            regions = ", ".join(preset.regions) or "none"
+            r.findings.append(
+                Finding(
+                    "JG304",
+                    ("archive", "region"),
+                    f"{preset.display_name} has no region '{region}'; known regions: {regions}",
+                )
+            )
+        r.given("archive.region", region)
+
+    primary = spec.tenant.primary_domain
+    if archive.journal_domain is None and archive.journal_address is not None:
+        # The address names its domain; asking for both would make the admin repeat it.
+        journal_domain: str | None = r.derived(
+            "archive.journal_domain",
+            archive.journal_address.rpartition("@")[2],
+            "the domain of archive.journal_address",
+        )
+    else:
+        journal_domain = r.pick(
+            "archive.journal_domain",
+            archive.journal_domain,
+            preset.journal_domain,
+            None,
+            what="journal domain",
+            where=("archive",),
+            fmt={"primary_domain": primary},
+        )
+    journal_address = r.pick(
+        "archive.journal_address",
+        archive.journal_address,
+        preset.journal_address,
+        None,
+        what="journal address",
+        where=("archive",),
+        fmt={"primary_domain": primary, "journal_domain": journal_domain or ""},
+    )
+
+    contact_name = (
+        r.given("contact.name", contact.name)
+        if "name" in contact.model_fields_set
+        else r.default("contact.name", contact.name)
+    )
+    display_name = (
+        r.given("contact.display_name", contact.display_name)
+        if contact.display_name is not None
+        else r.derived("contact.display_name", contact_name, "the contact's name")
+    )
+    alias = (
+        r.given("contact.alias", contact.alias)
+        if contact.alias is not None
+        else r.derived(
+            "contact.alias",
+            alias_from_name(contact_name),
+            "the contact's name without the characters an alias cannot have",
+        )
+    )
+    for key in ("first_name", "initials", "last_name", "hidden_from_address_lists"):
+        if key in contact.model_fields_set:
+            r.given(f"contact.{key}", None)
+        else:
+            r.default(f"contact.{key}", None)
+
+    connector_name = r.pick(
+        "connector.name",
+        connector.name,
+        preset.connector_name,
+        f"Microsoft 365 to {preset.display_name}",
+        what="connector name",
+        where=("connector",),
+    )
+    routing = r.pick(
+        "connector.routing",
+        connector.routing,
+        preset.routing,
+        "smart_hosts",
+        what="routing",
+        where=("connector",),
+    )
+    smart_hosts: tuple[str, ...] | None = ()
+    if routing == "smart_hosts":
+        if connector.smart_hosts is None and region is None and preset.regions:
+            regions = ", ".join(preset.regions)
+            r.findings.append(
+                Finding(
+                    "JG302",
+                    ("archive",),
+                    f"{preset.display_name} needs 'archive.region' ({regions}) to pick its smart "
+                    "hosts; or write 'connector.smart_hosts'",
+                )
+            )
+            smart_hosts = None
+        elif connector.smart_hosts is None and region is not None and region_preset is None:
+            smart_hosts = None  # the unknown region is already reported
+        else:
+            hosts = region_preset.smart_hosts if region_preset is not None else None
+            smart_hosts = r.pick(
+                "connector.smart_hosts",
+                connector.smart_hosts,
+                hosts,
+                None,
+                what="smart hosts",
+                where=("connector",),
+            )
+    elif connector.smart_hosts is not None:
+        r.findings.append(
+            Finding(
+                "JG220",
+                ("connector", "smart_hosts"),
+                "smart hosts are only used with 'routing: smart_hosts'; remove them or change the routing",
+            )
+        )
+    tls_mode = r.pick(
+        "connector.tls.mode",
+        connector.tls.mode,
+        preset.tls_mode,
+        "certificate_validation",
+        what="TLS mode",
+        where=("connector",),
+    )
+    if journal_domain is not None:
+        recipient_domains = (
+            r.given("connector.recipient_domains", connector.recipient_domains)
+            if connector.recipient_domains is not None
+            else r.derived("connector.recipient_domains", (journal_domain,), "the journal domain")
+        )
+    else:
+        recipient_domains = connector.recipient_domains or ()
+    comment = (
+        r.given("connector.comment", connector.comment)
+        if connector.comment is not None
+        else r.derived(
+            "connector.comment",
+            f"Managed by journalgen: sends journal reports for {primary} to {preset.display_name} ({journal_domain}).",
+            "journalgen's description of the connector",
+        )
+    )
+    for key in ("enabled",):
+        r.origins[f"connector.{key}"] = (
+            Origin("spec")
+            if key in connector.model_fields_set
+            else Origin("default", "journalgen default")
+        )
+    r.origins["connector.tls.domain"] = (
+        Origin("spec") if connector.tls.domain is not None else Origin("default", "none")
+    )
+
+    domain_policy = r.pick(
+        "ndr.domain_policy",
+        ndr.domain_policy,
+        preset.ndr_domain_policy,
+        "tenant",
+        what="NDR domain policy",
+        where=("ndr",),
+    )
+    r.given("ndr.address", ndr.address)
+    if ndr.queue_expiry_days is not None:
+        r.given("ndr.queue_expiry_days", ndr.queue_expiry_days)
+    else:
+        r.default("ndr.queue_expiry_days", None, "left as the tenant has it")
+    for index, rule in enumerate(spec.journal_rules):
+        for key in ("name", "scope", "recipient", "enabled"):
+            path = f"journal_rules[{index}].{key}"
+            r.origins[path] = (
+                Origin("spec")
+                if key in rule.model_fields_set
+                else Origin("default", "journalgen default")
+            )
+    for key in ("primary_domain", "organization", "other_domains"):
+        r.origins[f"tenant.{key}"] = (
+            Origin("spec") if key in spec.tenant.model_fields_set else Origin("default", "none")
+        )
+    r.origins["archive.vendor"] = Origin("spec")
+    r.origins["limits.max_journal_rules"] = (
+        Origin("spec")
+        if "max_journal_rules" in spec.limits.model_fields_set
+        else Origin("default", "journalgen default")
+    )
+
+    if r.findings and any(f.code != "JG305" for f in r.findings):
+        return None, r.findings
+    assert journal_domain is not None and journal_address is not None
+    assert connector_name is not None and routing is not None and tls_mode is not None
+    assert smart_hosts is not None and domain_policy is not None
+    resolved = Resolved(
+        spec=spec,
+        vendor=preset.name,
+        vendor_display_name=preset.display_name,
+        region=region,
+        primary_domain=primary,
+        organization=spec.tenant.organization,
+        other_domains=spec.tenant.other_domains,
+        journal_domain=journal_domain,
+        journal_address=journal_address,
+        contact=ResolvedContact(
+            name=contact_name,
+            display_name=display_name,
+            first_name=contact.first_name,
+            initials=contact.initials,
+            last_name=contact.last_name,
+            alias=alias,
+            hidden_from_address_lists=contact.hidden_from_address_lists,
+        ),
+        connector=ResolvedConnector(
+            name=connector_name,
+            comment=comment,
+            enabled=connector.enabled,
+            recipient_domains=recipient_domains,
+            routing=routing,
+            smart_hosts=smart_hosts,
+            tls_mode=tls_mode,
+            tls_domain=connector.tls.domain,
+        ),
+        rules=tuple(
+            ResolvedRule(rule.name, rule.scope, rule.recipient, rule.enabled)
+            for rule in spec.journal_rules
+        ),
+        ndr=ResolvedNdr(ndr.address, ndr.queue_expiry_days, domain_policy),
+        max_journal_rules=spec.limits.max_journal_rules,
+        origins=dict(sorted(r.origins.items())),
+    )
+    return resolved, r.findings

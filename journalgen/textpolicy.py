@@ -1,0 +1,177 @@
+"""Value policies for spec strings: safe text, addresses, domains and smart hosts."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+
+from pydantic_core import PydanticCustomError
+
+# Unicode categories no spec value needs: controls, format (bidi overrides, zero-width), surrogates,
+# private use, unassigned, and line/paragraph separators.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+_TLD = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|[a-z]{2,}", re.IGNORECASE)
+_LOCAL_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
+_ALIAS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+def _fail(kind: str, message: str, **context: object) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, dict(context))
+
+
+def describe_char(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" {name}" if name else "")
+
+
+def safe_text(value: str) -> str:
+    """Refuse text a reviewer could misread or a script could mangle."""
+    if not value:
+        raise _fail("jg_text", "must not be empty")
+    if value != value.strip():
+        raise _fail("jg_text", "must not start or end with white space")
+    for char in value:
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            raise _fail(
+                "jg_text",
+                "contains the invisible or control character {char}; remove it",
+                char=describe_char(char),
+            )
+    return value
+
+
+def _ascii(value: str, what: str, kind: str) -> None:
+    if not value.isascii():
+        bad = next(c for c in value if not c.isascii())
+        raise _fail(
+            kind,
+            "{what} must be ASCII; found {char} (use the punycode 'xn--' form for a domain)",
+            what=what,
+            char=describe_char(bad),
+        )
+
+
+def _domain_problem(value: str) -> str | None:
+    if len(value) > 253:
+        return "is longer than 253 characters"
+    labels = value.split(".")
+    if len(labels) < 2:
+        return "needs at least two labels, like 'contoso.com'"
+    for label in labels:
+        if not _LABEL.fullmatch(label):
+            return f"has an invalid label '{label}' (letters, digits and inner hyphens, 1-63 long)"
+    if not _TLD.fullmatch(labels[-1]) or labels[-1].isdigit():
+        return f"has an invalid top-level label '{labels[-1]}'"
+    return None
+
+
+def domain(value: str) -> str:
+    safe_text(value)
+    _ascii(value, "a domain", "jg_domain")
+    problem = _domain_problem(value)
+    if problem:
+        raise _fail(
+            "jg_domain", "'{value}' is not a domain name: {problem}", value=value, problem=problem
+        )
+    return value
+
+
+def wildcard_domain(value: str) -> str:
+    """A domain, or ``*.`` followed by a domain, as Exchange allows in RecipientDomains and TlsDomain."""
+    safe_text(value)
+    _ascii(value, "a domain", "jg_domain")
+    bare = value[2:] if value.startswith("*.") else value
+    if "*" in bare:
+        raise _fail(
+            "jg_domain",
+            "'{value}' has a wildcard inside it; only a leading '*.' is allowed",
+            value=value,
+        )
+    problem = _domain_problem(bare)
+    if problem:
+        raise _fail(
+            "jg_domain", "'{value}' is not a domain name: {problem}", value=value, problem=problem
+        )
+    return value
+
+
+def onmicrosoft_domain(value: str) -> str:
+    domain(value)
+    if not value.lower().endswith(".onmicrosoft.com") or value.count(".") != 2:
+        raise _fail(
+            "jg_domain",
+            "'{value}' is not a tenant's initial domain; it looks like 'contoso.onmicrosoft.com'",
+            value=value,
+        )
+    return value
+
+
+def address(value: str) -> str:
+    safe_text(value)
+    _ascii(value, "an email address", "jg_address")
+    local, at, dom = value.rpartition("@")
+    if not at or not local:
+        raise _fail(
+            "jg_address", "'{value}' is not an email address like 'name@contoso.com'", value=value
+        )
+    if len(local) > 64:
+        raise _fail(
+            "jg_address",
+            "the part before '@' in '{value}' is longer than 64 characters",
+            value=value,
+        )
+    if not all(_LOCAL_ATOM.fullmatch(part) for part in local.split(".")):
+        raise _fail(
+            "jg_address",
+            "'{value}' has characters or dots before '@' that an SMTP address cannot have",
+            value=value,
+        )
+    problem = _domain_problem(dom)
+    if problem:
+        raise _fail("jg_address", "the domain of '{value}' {problem}", value=value, problem=problem)
+    return value
+
+
+def alias(value: str) -> str:
+    safe_text(value)
+    _ascii(value, "an alias", "jg_alias")
+    if not _ALIAS.fullmatch(value):
+        raise _fail(
+            "jg_alias",
+            "'{value}' is not a valid alias: use letters, digits, single inner dots and the "
+            "symbols an address may have before '@' (no spaces)",
+            value=value,
+        )
+    return value
+
+
+def smart_host(value: str) -> str:
+    """An FQDN, an IPv4 or IPv6 address, or a CIDR range."""
+    safe_text(value)
+    _ascii(value, "a smart host", "jg_host")
+    try:
+        if "/" in value:
+            ipaddress.ip_network(value, strict=True)
+        else:
+            ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    if "/" in value or ":" in value or value.replace(".", "").isdigit():
+        raise _fail("jg_host", "'{value}' is not a valid IP address or CIDR range", value=value)
+    problem = _domain_problem(value)
+    if problem:
+        raise _fail(
+            "jg_host", "'{value}' is not a host name: {problem}", value=value, problem=problem
+        )
+    return value
+
+
+def alias_from_name(name: str) -> str:
+    """The alias Exchange-style tools derive from a display name: its valid characters, joined."""
+    cleaned = "".join(c for c in name if c.isascii() and (_LOCAL_ATOM.fullmatch(c) or c == "."))
+    cleaned = re.sub(r"\.{2,}", ".", cleaned).strip(".")
+    return cleaned[:64] or "JournalArchive"

@@ -1,0 +1,1 @@
+"""Vendor presets: one YAML data file per archive vendor."""
