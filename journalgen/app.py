@@ -80,3 +80,51 @@ def schema_text() -> str:
     from journalgen.spec import json_schema
 
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _unique_stems(paths: list[Path]) -> None:
+    seen: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in seen:
+            raise UsageError(
+                f"{seen[path.stem]} and {path} would both build into '{path.stem}/'; rename one"
+            )
+        seen[path.stem] = path
+
+
+def build(paths: Iterable[str], out_dir: Path, *, strict: bool) -> Outcome:
+    """Compile each spec into ``out_dir/<stem>/``, one at a time; a bad spec is reported and skipped."""
+    from journalgen.build import compile_bundle
+    from journalgen.frontend import check_source
+    from journalgen.write import write_files
+
+    specs = list(expand_inputs(paths))
+    _unique_stems(specs)
+    outcome = Outcome()
+    for path in specs:
+        name = str(path)
+        outcome.files.append(name)
+        try:
+            checked = check_source(read_spec(path), name, strict=strict)
+        except SpecError as exc:
+            outcome.add(name, exc.diagnostics)
+            continue
+        outcome.add(name, checked.warnings)
+        written = write_files(out_dir / path.stem, compile_bundle(checked))
+        outcome.written.extend(str(p) for p in written)
+    return outcome
+
+
+def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
+    """The apply script of one spec, in memory."""
+    from journalgen.build import compile_bundle
+    from journalgen.frontend import check_source
+
+    outcome = Outcome(files=[path])
+    try:
+        checked = check_source(read_spec(Path(path)), path, strict=strict)
+    except SpecError as exc:
+        outcome.add(path, exc.diagnostics)
+        return outcome, None
+    outcome.add(path, checked.warnings)
+    return outcome, compile_bundle(checked)["apply.ps1"]

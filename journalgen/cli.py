@@ -79,8 +79,192 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out-dir",
+    "-d",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder that receives one <spec name>/ folder per spec.",
+)
+@strict_option
+@format_option
+def build(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str) -> None:
+    """Compile SPECS (files or folders) into OUT_DIR/<spec name>/; bad specs are skipped, exit 1."""
+    from pathlib import Path
+
+    from journalgen import app
+
+    outcome = app.build(specs, Path(out_dir), strict=strict)
+    _emit(fmt, outcome, err=fmt == "text")
+    if fmt == "text":
+        click.echo(
+            f"built {len(outcome.files) - len(outcome.failed)} of {len(outcome.files)} spec(s) "
+            f"into {out_dir}",
+            err=True,
+        )
+    sys.exit(0 if outcome.ok else 1)
+
+
+@main.command()
+@click.argument("spec", type=click.Path())
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@strict_option
+@format_option
+def render(spec: str, output: str | None, strict: bool, fmt: str) -> None:
+    """Print the apply script of SPEC (UTF-8 with BOM, CRLF), or write it with -o."""
+    from pathlib import Path
+
+    from journalgen import app
+    from journalgen.write import write_atomic
+
+    outcome, script = app.render(spec, strict=strict)
+    _emit(fmt, outcome, err=True)
+    if script is None:
+        sys.exit(1)
+    if output:
+        write_atomic(Path(output), script)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(script)
+        sys.stdout.buffer.flush()
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and CI)."""
     from journalgen import app
 
     click.echo(app.schema_text(), nl=False)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+def presets(fmt: str) -> None:
+    """List the vendor presets: regions, hosts, and each value's confidence and source."""
+    from journalgen import catalog
+
+    click.echo(catalog.render(fmt), nl=False)
+
+
+def _ask(
+    question: str,
+    flag: str,
+    choices: object,
+    optional: bool,
+    check: Callable[[str], str] | None,
+) -> str:
+    from journalgen.scaffold import check_answer
+
+    def proc(value: str) -> str:
+        if optional and not value.strip():
+            return ""
+        if check is None:
+            return value.strip()
+        try:
+            return check_answer(check, value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    kind = click.Choice(list(choices)) if isinstance(choices, list) else None
+    answer = click.prompt(
+        f"{question} [{flag}]",
+        type=kind,
+        default="" if optional else None,
+        show_default=False,
+        value_proc=None if kind is not None else proc,
+        err=True,
+    )
+    return str(answer)
+
+
+@main.command()
+@click.option("--vendor", help="The archive vendor (see `journalgen presets`).")
+@click.option("--region", help="The vendor region, where the vendor has regions.")
+@click.option("--domain", help="The tenant's primary mail domain, like contoso.com.")
+@click.option("--organization", help="The tenant's initial domain, like contoso.onmicrosoft.com.")
+@click.option("--ndr-address", help="A dedicated address for undeliverable journal reports.")
+@click.option(
+    "--journal-address",
+    help="The journal address the vendor issued, for vendors whose preset cannot know it.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option(
+    "--interactive/--no-interactive",
+    default=None,
+    help="Prompt for missing values. Default: only when standard input is a terminal.",
+)
+def init(
+    vendor: str | None,
+    region: str | None,
+    domain: str | None,
+    organization: str | None,
+    ndr_address: str | None,
+    journal_address: str | None,
+    output: str | None,
+    force: bool,
+    interactive: bool | None,
+) -> None:
+    """Write a commented starter spec from a vendor preset, to read, adjust and validate."""
+    from pathlib import Path
+
+    from journalgen import scaffold
+    from journalgen.errors import UsageError
+    from journalgen.report import text
+
+    if output and Path(output).exists() and not force:
+        raise UsageError(f"{output} already exists; use --force to overwrite it")
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    request = scaffold.InitRequest(
+        vendor, region, domain, organization, ndr_address, journal_address
+    )
+    spec_text = scaffold.render(scaffold.complete(request, _ask if interactive else None))
+    name = output or "-"
+    if output:
+        from journalgen.write import write_atomic
+
+        write_atomic(Path(output), spec_text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(spec_text, nl=False)
+    left = scaffold.remaining(spec_text, name)
+    if left:
+        click.echo("still to do before it validates, or warnings to read:", err=True)
+        click.echo(text(left), nl=False, err=True)
+
+
+@main.command()
+@click.argument("spec", type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the resolved spec as commented YAML; json for machines.",
+)
+def explain(spec: str, fmt: str) -> None:
+    """Print SPEC fully resolved, where each value came from, and the checks' warnings."""
+    from pathlib import Path
+
+    from journalgen import app
+    from journalgen import explain as explainer
+    from journalgen.errors import SpecError
+    from journalgen.frontend import check_source
+    from journalgen.report import render
+
+    try:
+        checked = check_source(app.read_spec(Path(spec)), spec)
+    except SpecError as exc:
+        click.echo(render(fmt, exc.diagnostics, [spec]), nl=False)
+        sys.exit(1)
+    click.echo(explainer.render(checked, fmt), nl=False)

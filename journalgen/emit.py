@@ -1,0 +1,131 @@
+"""Emit: render the plan through Jinja templates whose every output is a PowerShell literal."""
+
+from __future__ import annotations
+
+import functools
+from importlib.resources import files
+from typing import Any
+
+import jinja2
+
+from journalgen import __version__
+from journalgen.plan import COMPARE, Plan
+from journalgen.powershell import PsCode, ps_comment_text, ps_hashtable, ps_literal
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _finalize(value: object) -> object:
+    # Every {{ expression }} lands here: only fragments the compiler made itself (PsCode) pass
+    # as they are; anything else, whatever a template does to it, becomes a quoted literal.
+    if isinstance(value, PsCode):
+        return value
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing variable
+    return ps_literal(value)
+
+
+def _comment(value: object, max_len: int = 200) -> PsCode:
+    return PsCode(ps_comment_text(str(value), max_len))
+
+
+def _hashtable(value: dict[str, Any], indent: int = 0) -> PsCode:
+    return ps_hashtable(value, indent)
+
+
+def _load_template(name: str) -> str:
+    return (files("journalgen.templates") / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The one template environment; built and its templates compiled once per process."""
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["comment"] = _comment
+    env.filters["hashtable"] = _hashtable
+    env.filters["ps"] = ps_literal
+    env.globals["journalgen_version"] = PsCode(__version__)
+    env.globals["compare_kinds"] = ps_hashtable(dict(COMPARE), 0)
+    return env
+
+
+def to_script_bytes(text: str) -> bytes:
+    """UTF-8 with BOM and CRLF: what Windows PowerShell 5.1 and signing tools read safely."""
+    if not text.isascii():
+        raise ValueError("generated script is not pure ASCII")
+    return UTF8_BOM + text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
+
+
+def render_template(name: str, **context: object) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def render_apply(plan: Plan) -> bytes:
+    """The apply script for a plan, as the bytes written to disk."""
+    return to_script_bytes(
+        render_template(
+            "apply.ps1.j2", plan=plan, meta=script_meta(plan), summary=summary_lines(plan)
+        )
+    )
+
+
+def script_meta(plan: Plan) -> dict[str, object]:
+    """The tenant-level values the scripts' engine reads (``$Journalgen``)."""
+    r = plan.resolved
+    return {
+        "Version": __version__,
+        "SpecName": plan.spec_name,
+        "SpecSha256": plan.spec_sha256,
+        "PrimaryDomain": r.primary_domain,
+        "Organization": r.organization,
+        "JournalDomain": r.journal_domain,
+        "JournalAddress": r.journal_address,
+        "ContactName": plan.contact.identity,
+        "NdrAddress": r.ndr.address,
+        "MaxJournalRules": r.max_journal_rules,
+    }
+
+
+def _hosts(plan: Plan) -> str:
+    c = plan.resolved.connector
+    if c.routing == "mx_record":
+        return "the journal domain's MX records"
+    return ", ".join(c.smart_hosts)
+
+
+def summary_lines(plan: Plan) -> list[str]:
+    """What the apply script makes sure of, one plain-words line per object, in order."""
+    r = plan.resolved
+    contact = r.contact
+    hidden = ", hidden from address lists" if contact.hidden_from_address_lists else ""
+    lines = [
+        f"Mail contact '{contact.name}' stands for {r.journal_address}{hidden}.",
+        f"Outbound connector '{r.connector.name}' sends mail for "
+        f"{', '.join(r.connector.recipient_domains)} to {_hosts(plan)} "
+        f"(TLS: {plan.connector.values()['TlsSettings']}"
+        + (f", certificate name {r.connector.tls_domain}" if r.connector.tls_domain else "")
+        + f"; {'enabled' if r.connector.enabled else 'DISABLED'}).",
+        f"Undeliverable journal reports go to {r.ndr.address}"
+        + (
+            f"; queued for {r.ndr.queue_expiry_days} day(s)."
+            if r.ndr.queue_expiry_days is not None
+            else "."
+        ),
+    ]
+    for rule in r.rules:
+        who = rule.recipient or "all recipients"
+        state = "enabled" if rule.enabled else "DISABLED"
+        lines.append(
+            f"Journal rule '{rule.name}' journals {rule.scope} mail for {who} to "
+            f"{r.journal_address} ({state})."
+        )
+    return lines

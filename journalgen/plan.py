@@ -1,0 +1,222 @@
+"""The plan: the ordered Exchange objects a spec describes, each with the settings the scripts manage."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from journalgen.resolve import Resolved
+
+ResourceType = Literal["MailContact", "OutboundConnector", "TransportConfig", "JournalRule"]
+CompareKind = Literal["text", "address", "domain", "list", "enum", "bool", "int"]
+Value = str | bool | int | tuple[str, ...] | None
+
+# How each managed Exchange property is compared with what the tenant returns (R11). One table
+# for the plan, the scripts' engine and the tests, so all three normalise alike.
+COMPARE: Mapping[str, CompareKind] = {
+    "ExternalEmailAddress": "address",
+    "DisplayName": "text",
+    "Alias": "text",
+    "FirstName": "text",
+    "Initials": "text",
+    "LastName": "text",
+    "HiddenFromAddressListsEnabled": "bool",
+    "ConnectorType": "enum",
+    "Comment": "text",
+    "Enabled": "bool",
+    "RecipientDomains": "list",
+    "UseMXRecord": "bool",
+    "SmartHosts": "list",
+    "TlsSettings": "enum",
+    "TlsDomain": "domain",
+    "IsTransportRuleScoped": "bool",
+    "JournalingReportNdrTo": "address",
+    "JournalMessageExpirationDays": "int",
+    "JournalEmailAddress": "address",
+    "Scope": "enum",
+    "Recipient": "address",
+}
+
+TLS_SETTINGS = {
+    "certificate_validation": "CertificateValidation",
+    "domain_validation": "DomainValidation",
+    "encryption_only": "EncryptionOnly",
+}
+SCOPES = {"global": "Global", "internal": "Internal", "external": "External"}
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One Exchange property the scripts set and compare, and the spec key it comes from."""
+
+    name: str
+    value: Value
+    source: str
+
+    @property
+    def compare(self) -> CompareKind:
+        return COMPARE[self.name]
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One Exchange object, identified by name, with its desired settings in the order applied."""
+
+    type: ResourceType
+    identity: str
+    title: str
+    settings: tuple[Setting, ...]
+
+    def setting(self, name: str) -> Setting | None:
+        return next((s for s in self.settings if s.name == name), None)
+
+    def values(self) -> dict[str, Value]:
+        return {s.name: s.value for s in self.settings}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything the generated scripts do, decided here so the templates only print it."""
+
+    resolved: Resolved
+    spec_name: str
+    spec_sha256: str
+    resources: tuple[Resource, ...]
+
+    @property
+    def contact(self) -> Resource:
+        return self.resources[0]
+
+    @property
+    def connector(self) -> Resource:
+        return self.resources[1]
+
+    @property
+    def transport(self) -> Resource:
+        return self.resources[2]
+
+    @property
+    def rules(self) -> tuple[Resource, ...]:
+        return self.resources[3:]
+
+
+def _contact(r: Resolved) -> Resource:
+    c = r.contact
+    settings = [
+        Setting("ExternalEmailAddress", r.journal_address, "archive.journal_address"),
+        Setting("DisplayName", c.display_name, "contact.display_name"),
+        Setting("Alias", c.alias, "contact.alias"),
+    ]
+    # Unset name parts stay as the tenant has them: the spec does not manage what it omits.
+    for name, value, key in (
+        ("FirstName", c.first_name, "contact.first_name"),
+        ("Initials", c.initials, "contact.initials"),
+        ("LastName", c.last_name, "contact.last_name"),
+    ):
+        if value is not None:
+            settings.append(Setting(name, value, key))
+    settings.append(
+        Setting(
+            "HiddenFromAddressListsEnabled",
+            c.hidden_from_address_lists,
+            "contact.hidden_from_address_lists",
+        )
+    )
+    return Resource("MailContact", c.name, f"Mail contact '{c.name}'", tuple(settings))
+
+
+def _connector(r: Resolved) -> Resource:
+    c = r.connector
+    by_mx = c.routing == "mx_record"
+    settings = [
+        Setting("ConnectorType", "Partner", "journalgen (journal reports go to a partner)"),
+        Setting("Comment", c.comment, "connector.comment"),
+        Setting("Enabled", c.enabled, "connector.enabled"),
+        Setting("RecipientDomains", c.recipient_domains, "connector.recipient_domains"),
+        Setting("UseMXRecord", by_mx, "connector.routing"),
+        Setting("SmartHosts", None if by_mx else c.smart_hosts, "connector.smart_hosts"),
+        Setting("TlsSettings", TLS_SETTINGS[c.tls_mode], "connector.tls.mode"),
+        Setting("TlsDomain", c.tls_domain, "connector.tls.domain"),
+        # Journal reports ignore transport rules, so a rule-scoped connector never sees them (R7).
+        Setting("IsTransportRuleScoped", False, "journalgen (R7)"),
+    ]
+    return Resource("OutboundConnector", c.name, f"Outbound connector '{c.name}'", tuple(settings))
+
+
+def _transport(r: Resolved) -> Resource:
+    settings = [Setting("JournalingReportNdrTo", r.ndr.address, "ndr.address")]
+    if r.ndr.queue_expiry_days is not None:
+        settings.append(
+            Setting(
+                "JournalMessageExpirationDays", r.ndr.queue_expiry_days, "ndr.queue_expiry_days"
+            )
+        )
+    return Resource(
+        "TransportConfig", "TransportConfig", "Undeliverable journal reports (NDR)", tuple(settings)
+    )
+
+
+def _rule(r: Resolved, index: int) -> Resource:
+    rule = r.rules[index]
+    key = f"journal_rules[{index}]"
+    settings = (
+        Setting("JournalEmailAddress", r.journal_address, "archive.journal_address"),
+        Setting("Scope", SCOPES[rule.scope], f"{key}.scope"),
+        Setting("Recipient", rule.recipient, f"{key}.recipient"),
+        # Always explicit: New-JournalRule defaults to disabled (R5).
+        Setting("Enabled", rule.enabled, f"{key}.enabled"),
+    )
+    return Resource("JournalRule", rule.name, f"Journal rule '{rule.name}'", settings)
+
+
+def build_plan(resolved: Resolved, spec_name: str, source: bytes) -> Plan:
+    """Order the objects as Exchange needs them (R1): contact, connector, NDR address, rules."""
+    resources = (
+        _contact(resolved),
+        _connector(resolved),
+        _transport(resolved),
+        *(_rule(resolved, i) for i in range(len(resolved.rules))),
+    )
+    return Plan(resolved, spec_name, hashlib.sha256(source).hexdigest(), resources)
+
+
+# --- the comparison the scripts make, modelled here so it can be tested without PowerShell ---
+
+
+def normalise(kind: CompareKind, value: object) -> object:
+    """The form in which a desired and a current value are compared (R11)."""
+    if value is None or value == "" or (isinstance(value, list | tuple) and not value):
+        return None
+    if kind == "address":
+        text = str(value)
+        if text == "<>":  # how Exchange shows an address that was never set
+            return None
+        if text[:5].lower() == "smtp:":
+            text = text[5:]
+        return text.lower()
+    if kind in ("domain", "enum"):
+        return str(value).lower()
+    if kind == "list":
+        items = value if isinstance(value, list | tuple) else [value]
+        return tuple(sorted({str(v).lower() for v in items if str(v)})) or None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    name: str
+    old: object
+    new: Value
+
+
+def diff(resource: Resource, current: Mapping[str, object] | None) -> Sequence[Change] | None:
+    """The settings to change on an existing object, or ``None`` when it must be created."""
+    if current is None:
+        return None
+    return [
+        Change(s.name, current.get(s.name), s.value)
+        for s in resource.settings
+        if normalise(s.compare, s.value) != normalise(s.compare, current.get(s.name))
+    ]

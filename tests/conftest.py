@@ -1,0 +1,57 @@
+"""Shared test fixtures: golden files, regenerated with ``python -m pytest --update-goldens``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="Rewrite the golden files under tests/golden from the current output.",
+    )
+
+
+class Golden:
+    """Compares output with a committed golden file, or rewrites it with --update-goldens."""
+
+    def __init__(self, update: bool) -> None:
+        self.update = update
+
+    def check(self, relative: str, actual: bytes | str) -> None:
+        data = actual.encode("utf-8") if isinstance(actual, str) else actual
+        path = GOLDEN / relative
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        assert path.exists(), f"no golden file {relative}; run: python -m pytest --update-goldens"
+        expected = path.read_bytes()
+        if expected != data:
+            import difflib
+
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.decode("utf-8", "replace").splitlines(keepends=True),
+                    data.decode("utf-8", "replace").splitlines(keepends=True),
+                    f"golden/{relative}",
+                    "actual",
+                    n=2,
+                )
+            )
+            pytest.fail(
+                f"output differs from golden/{relative} "
+                f"(regenerate with: python -m pytest --update-goldens)\n{diff[:6000]}"
+            )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(bool(request.config.getoption("--update-goldens")))
