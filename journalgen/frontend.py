@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -72,6 +73,9 @@ def _show(value: object) -> str:
     return type(value).__name__
 
 
+# What `journalgen init` writes for values only the vendor can issue: no domain, address, host or
+# choice accepts '<', so such a spec never validates, and this names the value left to write.
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
 _YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 
@@ -123,6 +127,11 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
     if kind == "missing":
         parent = dotted(path[:-1]) or "the top level"
         return "JG102", f"missing required key '{path[-1]}' in {parent}"
+    if isinstance(value, str) and (placeholder := _PLACEHOLDER.search(value)):
+        return "JG113", (
+            f"{where} is still the placeholder {value!r}; replace {placeholder.group()} with the "
+            "real value"
+        )
     if kind in _CODE_BY_TYPE and kind.startswith("jg_"):
         return _CODE_BY_TYPE[kind], f"{where}: {error['msg']}"
     if kind in ("string_too_long", "too_long"):
@@ -203,16 +212,16 @@ def _version_findings(data: dict[str, Any]) -> list[Finding]:
             )
         ]
     version = data["version"]
-    if isinstance(version, bool) or version not in SPEC_VERSIONS:
-        supported = ", ".join(str(v) for v in SPEC_VERSIONS)
-        return [
-            Finding(
-                "JG100",
-                ("version",),
-                f"unsupported spec version {version!r}; this journalgen reads version {supported}",
-            )
-        ]
-    return []
+    supported = ", ".join(str(v) for v in SPEC_VERSIONS)
+    if isinstance(version, int) and not isinstance(version, bool):
+        if version in SPEC_VERSIONS:
+            return []
+        message = f"unsupported spec version {version}; this journalgen reads version {supported}"
+    else:
+        quoted = isinstance(version, str) and version.strip() in supported.split(", ")
+        hint = " (write it without quotes)" if quoted else ""
+        message = f"version must be the number {supported}, not {_show(version)}{hint}"
+    return [Finding("JG100", ("version",), message)]
 
 
 def check_document(document: LoadedDocument, source: bytes, *, strict: bool = False) -> Checked:

@@ -72,9 +72,15 @@ def _mark(mark: Any) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
+# The line breaks YAML counts in its marks; positions computed here must agree with them.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def _offset_to_position(text: str, offset: int) -> Position:
-    line = text.count("\n", 0, offset) + 1
-    return Position(line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, offset):
+        line, start = line + 1, match.end()
+    return Position(line, offset - start + 1)
 
 
 def _decode(raw: bytes, file: str) -> str:
@@ -163,12 +169,9 @@ class _Builder:
                 "JG009",
                 f"anchor '&{event.anchor}' is not allowed; write the value out in full",
             )
+        # Any tag at all, even the non-specific '!', which the two parsers flag differently.
         tag = getattr(event, "tag", None)
-        if isinstance(event, yaml.ScalarEvent):
-            explicit = not event.implicit[0] and not event.implicit[1]
-        else:
-            explicit = not getattr(event, "implicit", True)
-        if explicit:
+        if tag is not None:
             self.error(pos, "JG010", f"tag '{tag}' is not allowed; specs use plain values only")
 
     def node(
@@ -256,7 +259,11 @@ class _Builder:
 
 def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
     if isinstance(exc, yaml.reader.ReaderError):
-        pos = _offset_to_position(text, exc.position)
+        offset = exc.position
+        if issubclass(_Loader, getattr(yaml, "CSafeLoader", ())):
+            # libyaml reports a byte offset into the UTF-8 encoding, not a character offset.
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+        pos = _offset_to_position(text, offset)
         return (
             _diag(
                 file,
@@ -269,12 +276,15 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
         )
     mark = getattr(exc, "problem_mark", None)
     pos = _mark(mark) if mark is not None else START
-    lines = text.split("\n")
+    lines = _LINE_BREAK.split(text)
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
         return _diag(
             file, pos, "JG007", "tab character in indentation; YAML indents with spaces only"
         )
     problem = getattr(exc, "problem", None) or str(exc)
+    if "nesting depth" in str(problem):
+        # libyaml has its own, much larger, nesting limit and can hit it before we see the events.
+        return _diag(file, pos, "JG013", f"nesting is deeper than {MAX_DEPTH} levels")
     context = getattr(exc, "context", None)
     message = f"{problem} ({context})" if context else str(problem)
     return _diag(file, pos, "JG006", f"YAML syntax error: {message}")

@@ -46,11 +46,14 @@ def safe_text(value: str) -> str:
 def _ascii(value: str, what: str, kind: str) -> None:
     if not value.isascii():
         bad = next(c for c in value if not c.isascii())
+        in_domain = kind != "jg_alias" and value.index(bad) > value.rfind("@")
+        hint = " (use the punycode 'xn--' form for a domain)" if in_domain else ""
         raise _fail(
             kind,
-            "{what} must be ASCII; found {char} (use the punycode 'xn--' form for a domain)",
+            "{what} must be ASCII; found {char}{hint}",
             what=what,
             char=describe_char(bad),
+            hint=hint,
         )
 
 
