@@ -54,7 +54,23 @@ def within(domain: str, parent: str) -> bool:
 
 
 def _journal_path(r: Resolved, key: str) -> tuple[str, ...]:
-    return ("archive", key) if r.origins[f"archive.{key}"].kind == "spec" else ("archive",)
+    """Where the spec states the journal domain or address, or the archive section when it doesn't."""
+    if r.origins[f"archive.{key}"].kind == "spec":
+        return ("archive", key)
+    if key == "journal_domain" and r.origins["archive.journal_address"].kind == "spec":
+        # The domain was taken from the written address: that is the value to change.
+        return ("archive", "journal_address")
+    return ("archive",)
+
+
+def _tenant_domain_path(r: Resolved, domain: str) -> tuple[str | int, ...]:
+    """Where the spec lists one of the tenant's domains."""
+    tenant = r.spec.tenant
+    if domain == tenant.primary_domain:
+        return ("tenant", "primary_domain")
+    if domain == tenant.organization:
+        return ("tenant", "organization")
+    return ("tenant", "other_domains", tenant.other_domains.index(domain))
 
 
 def journal_target(r: Resolved) -> Iterator[Finding]:
@@ -68,9 +84,11 @@ def journal_target(r: Resolved) -> Iterator[Finding]:
         )
     own = next((d for d in r.tenant_domains if d.lower() == journal_domain), None)
     if own is not None:
+        path = _journal_path(r, "journal_domain")
         yield Finding(
             "JG202",
-            _journal_path(r, "journal_domain"),
+            # A preset's journal domain is right for most tenants; the spec's tenant list is the odd one.
+            _tenant_domain_path(r, own) if path == ("archive",) else path,
             f"journal domain {r.journal_domain} is the tenant's own domain; Exchange Online cannot "
             "journal to itself: use the archive's journal domain",
         )
@@ -131,7 +149,8 @@ def ndr_address(r: Resolved) -> Iterator[Finding]:
 
 def _recipient_domains_path(r: Resolved, index: int | None = None) -> tuple[str | int, ...]:
     if r.origins["connector.recipient_domains"].kind != "spec":
-        return ("connector",)
+        # Derived from the journal domain, so the journal settings are what to look at.
+        return _journal_path(r, "journal_domain")
     return (
         ("connector", "recipient_domains")
         if index is None
