@@ -1,0 +1,247 @@
+"""Render spec values as PowerShell literals and comment text: the only path from data to script."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["PsCode", "ps_comment_text", "ps_hashtable", "ps_literal"]
+
+
+class PsCode(str):
+    """PowerShell text the compiler made itself; `ps_literal` passes it through unchanged."""
+
+    __slots__ = ()
+
+
+# PowerShell's CharExtensions.IsSingleQuote: any of these opens or closes a verbatim string,
+# and any two in a row (even mixed) are one literal quote.
+_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+# What PowerShell's tokenizer compares every line comment against (lowercased, whitespace
+# removed, newline kept) with Levenshtein distance; a distance below 10 marks the start of a
+# signature block and makes any code after it an error.
+_SIGNATURE_LINE = "sig#beginsignatureblock\n"
+_SIGNATURE_THRESHOLD = 10
+# Lines with more non-space characters than this are never compared.
+_SIGNATURE_MAX_LEN = 34
+# Head room for a short label such as "Rule:" that a template may put before the text: each
+# added character can lower the distance by at most one.
+_SIGNATURE_MARGIN = 3
+# Appended to text that resembles the signature line: a resembling text has at least 11
+# non-space characters, so with this note the line is always longer than PowerShell compares,
+# whatever label a template adds.
+_SIGNATURE_NOTE = " (note: not a signature block)"
+_MIN_COMMENT_LEN = 48
+
+_COMMENT_MAP = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "#": "no.",
+}
+
+
+def ps_literal(value: object) -> PsCode:
+    """Return a PowerShell expression that evaluates to `value`, as pure printable ASCII."""
+    if isinstance(value, PsCode):
+        return value
+    if value is None:
+        return PsCode("$null")
+    # bool is a subclass of int, so it must be tested first.
+    if isinstance(value, bool):
+        return PsCode("$true" if value else "$false")
+    if isinstance(value, int):
+        return _int_literal(int(value))
+    if isinstance(value, str):
+        return _str_literal(str.__str__(value))
+    if isinstance(value, list | tuple):
+        return PsCode("@(" + ", ".join(_element(item) for item in value) + ")")
+    if isinstance(value, Mapping):
+        entries = [f"{key} = {ps_literal(item)}" for key, item in _checked_items(value)]
+        if not entries:
+            return PsCode("[ordered]@{}")
+        return PsCode("[ordered]@{ " + "; ".join(entries) + " }")
+    raise TypeError(f"cannot render {type(value).__name__} as a PowerShell literal")
+
+
+def ps_hashtable(d: Mapping[str, object], indent: int = 0) -> PsCode:
+    """Render `d` as a multi-line `[ordered]@{...}` with one entry per line and aligned `=`.
+
+    `indent` is the column of the line where the literal starts: entries are indented four
+    spaces more and the closing brace lines up with that line. Nested mappings use the same
+    form one level deeper; every other value is rendered by `ps_literal`.
+    """
+    if not isinstance(d, Mapping):
+        raise TypeError(f"expected a mapping, got {type(d).__name__}")
+    if isinstance(indent, bool) or not isinstance(indent, int) or indent < 0:
+        raise ValueError("indent must be a non-negative int")
+    items = _checked_items(d)
+    if not items:
+        return PsCode("[ordered]@{}")
+    pad = " " * (indent + 4)
+    width = max(len(key) for key, _ in items)
+    lines = ["[ordered]@{"]
+    for key, item in items:
+        rendered = ps_hashtable(item, indent + 4) if isinstance(item, Mapping) else ps_literal(item)
+        lines.append(f"{pad}{key.ljust(width)} = {rendered}")
+    lines.append(" " * indent + "}")
+    return PsCode("\n".join(lines))
+
+
+def ps_comment_text(value: str, max_len: int = 120) -> str:
+    """Reduce `value` to one line of printable ASCII that is inert after `#` or inside `<# #>`.
+
+    Each character that is not printable ASCII becomes its compatibility decomposition
+    without accents when that is printable ASCII (é -> e, fullwidth letters, ellipsis),
+    typographic quotes and dashes become their ASCII forms, whitespace and line breaks
+    collapse to single spaces, and anything else becomes `?`. Every `#` becomes `no.`, so
+    the text can neither open nor close a block comment nor spell a signature-block line.
+    A leading space is added before a leading `>` or `requires` (which would close a block
+    comment or be read as `#requires` right after a `#`) and after a trailing `<` or backtick
+    (tree-sitter reads a backtick as escaping a following `#>`, PowerShell does not). Text that
+    PowerShell would take for the start of a signature block (its tokenizer compares every
+    line comment by edit distance), even with a short label in front of it, gets
+    `(note: not a signature block)` appended, which makes the line too long to compare. The
+    result has at most `max_len` characters, ending in `...` when shortened.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"expected str, got {type(value).__name__}")
+    if max_len < _MIN_COMMENT_LEN:
+        raise ValueError(f"max_len must be at least {_MIN_COMMENT_LEN}")
+    chars = (_comment_char(ch) for ch in unicodedata.normalize("NFC", value))
+    text = " ".join("".join(chars).split())
+    if text.startswith(">") or text[:8].lower() == "requires":
+        text = " " + text
+    if text.endswith(("<", "`")):
+        text += " "
+    if len(text) > max_len:
+        text = _truncate(text, max_len)
+    if _resembles_signature(text):
+        if len(text) + len(_SIGNATURE_NOTE) > max_len:
+            text = _truncate(text, max_len - len(_SIGNATURE_NOTE))
+        text += _SIGNATURE_NOTE
+    return text
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text[: limit - 3].rstrip() + "..."
+
+
+def _int_literal(value: int) -> PsCode:
+    # Beyond Int64 PowerShell silently turns an integer literal into a double.
+    if not _INT64_MIN < value <= _INT64_MAX:
+        raise ValueError(f"integer {value} is outside the range PowerShell reads exactly")
+    if value < 0:
+        # Parenthesised so that in command mode it can never be taken for a `-parameter`.
+        return PsCode(f"({value})")
+    return PsCode(str(value))
+
+
+def _str_literal(value: str) -> PsCode:
+    parts: list[str] = []
+    run: list[str] = []
+    for ch in value:
+        code = ord(ch)
+        if code == 0:
+            raise ValueError("NUL character in string value")
+        if 0xD800 <= code <= 0xDFFF:
+            raise ValueError(f"lone surrogate U+{code:04X} in string value")
+        if 0x20 <= code <= 0x7E:
+            run.append(ch)
+            continue
+        if run:
+            parts.append(_quote("".join(run)))
+            run = []
+        # Astral characters become their UTF-16 surrogate pair, as .NET strings hold them.
+        units = ch.encode("utf-16-be")
+        for i in range(0, len(units), 2):
+            parts.append(f"[char]0x{units[i]:02X}{units[i + 1]:02X}")
+    if run:
+        parts.append(_quote("".join(run)))
+    if not parts:
+        return PsCode("''")
+    if len(parts) == 1 and parts[0].startswith("'"):
+        return PsCode(parts[0])
+    # The first operand must be a string, or `+` would add the characters as numbers.
+    if not parts[0].startswith("'"):
+        parts.insert(0, "''")
+    return PsCode("(" + " + ".join(parts) + ")")
+
+
+def _quote(text: str) -> str:
+    # Mirrors CodeGeneration.EscapeSingleQuotedStringContent: each quote is doubled with
+    # itself. Only ASCII ' reaches here today, since the curly quotes are not ASCII and are
+    # written as [char] instead, but the rule must stay right for all five.
+    return "'" + "".join(ch * 2 if ch in _SINGLE_QUOTES else ch for ch in text) + "'"
+
+
+def _element(item: object) -> str:
+    # PowerShell unrolls an array placed inside @(), so nested arrays would not round-trip.
+    if isinstance(item, list | tuple):
+        raise TypeError("nested lists cannot be rendered as PowerShell array elements")
+    return ps_literal(item)
+
+
+def _checked_items(d: Mapping[Any, object]) -> list[tuple[str, object]]:
+    items: list[tuple[str, object]] = []
+    seen: dict[str, str] = {}
+    for key, item in d.items():
+        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+            raise ValueError(f"hashtable key {key!r} is not a bare PowerShell identifier")
+        # PowerShell hashtable keys are case-insensitive; a literal with both is an error.
+        folded = key.lower()
+        if folded in seen:
+            raise ValueError(f"hashtable keys {seen[folded]!r} and {key!r} differ only in case")
+        seen[folded] = key
+        items.append((key, item))
+    return items
+
+
+def _comment_char(ch: str) -> str:
+    if ch in _COMMENT_MAP:
+        return _COMMENT_MAP[ch]
+    if " " <= ch <= "~":
+        return ch
+    if ch.isspace():
+        return " "
+    if unicodedata.combining(ch):
+        return ""
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    if base and all(" " <= c <= "~" for c in base):
+        return base.replace("#", "no.")
+    return "?"
+
+
+def _resembles_signature(text: str) -> bool:
+    compact = "".join(text.split()).lower()
+    if len(compact) >= _SIGNATURE_MAX_LEN:
+        return False
+    distance = _edit_distance(compact + "\n", _SIGNATURE_LINE)
+    return distance < _SIGNATURE_THRESHOLD + _SIGNATURE_MARGIN
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
