@@ -1,12 +1,18 @@
-"""Compile one checked spec into its generated files, in memory."""
+"""Compile one checked spec into its bundle of generated files, in memory."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import PurePath
 
-from journalgen.emit import render_apply
+from journalgen import __version__
+from journalgen.change import render_change
+from journalgen.emit import render_apply, render_rollback, render_verify
 from journalgen.frontend import Checked
 from journalgen.plan import Plan, build_plan
+
+BUNDLE_FILES = ("apply.ps1", "verify.ps1", "rollback.ps1", "CHANGE.md", "manifest.json")
 
 
 def spec_name(file: str) -> str:
@@ -18,7 +24,25 @@ def plan_for(checked: Checked) -> Plan:
     return build_plan(checked.resolved, spec_name(checked.file), checked.source)
 
 
-def compile_bundle(checked: Checked) -> dict[str, bytes]:
+def manifest(plan: Plan, artifacts: dict[str, bytes]) -> bytes:
+    """The generator, the spec's hash and each artifact's hash, for auditors and ``check``."""
+    payload = {
+        "generator": f"journalgen {__version__}",
+        "spec": plan.spec_name,
+        "spec_sha256": plan.spec_sha256,
+        "artifacts": {name: hashlib.sha256(data).hexdigest() for name, data in artifacts.items()},
+    }
+    return (json.dumps(payload, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def compile_bundle(checked: Checked, previous: Checked | None = None) -> dict[str, bytes]:
     """Every file journalgen generates for one spec, by file name, in a stable order."""
     plan = plan_for(checked)
-    return {"apply.ps1": render_apply(plan)}
+    scripts = {
+        "apply.ps1": render_apply(plan),
+        "verify.ps1": render_verify(plan),
+        "rollback.ps1": render_rollback(plan),
+    }
+    old = plan_for(previous) if previous is not None else None
+    files = {**scripts, "CHANGE.md": render_change(plan, scripts, checked.warnings, old)}
+    return {**files, "manifest.json": manifest(plan, files)}

@@ -87,15 +87,22 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     type=click.Path(file_okay=False),
     help="Folder that receives one <spec name>/ folder per spec.",
 )
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False),
+    help="An earlier version of the spec: CHANGE.md then lists every setting that changes.",
+)
 @strict_option
 @format_option
-def build(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str) -> None:
+def build(
+    specs: tuple[str, ...], out_dir: str, previous: str | None, strict: bool, fmt: str
+) -> None:
     """Compile SPECS (files or folders) into OUT_DIR/<spec name>/; bad specs are skipped, exit 1."""
     from pathlib import Path
 
     from journalgen import app
 
-    outcome = app.build(specs, Path(out_dir), strict=strict)
+    outcome = app.build(specs, Path(out_dir), strict=strict, previous=previous)
     _emit(fmt, outcome, err=fmt == "text")
     if fmt == "text":
         click.echo(
@@ -103,6 +110,30 @@ def build(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str) -> None:
             f"into {out_dir}",
             err=True,
         )
+    sys.exit(0 if outcome.ok else 1)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--out-dir",
+    "-d",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder holding the bundles that `build` wrote.",
+)
+@strict_option
+@format_option
+def check(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str) -> None:
+    """Exit 1, naming the files, when a bundle in OUT_DIR is stale or was edited by hand."""
+    from pathlib import Path
+
+    from journalgen import app
+
+    outcome = app.check(specs, Path(out_dir), strict=strict)
+    _emit(fmt, outcome, err=False)
+    if fmt == "text" and outcome.ok:
+        click.echo(f"{len(outcome.files)} bundle(s) up to date", err=True)
     sys.exit(0 if outcome.ok else 1)
 
 

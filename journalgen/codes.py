@@ -113,6 +113,11 @@ CODES: dict[str, Code] = {
             "journalgen",
         ),
         Code("JG014", E, "root-not-mapping", "A spec is a mapping of sections.", "journalgen"),
+        # --- generated bundles (journalgen check) ---
+        Code("JG020", E, "bundle-stale", "The bundle was generated from another spec or journalgen version; build again.", "journalgen"),
+        Code("JG021", E, "bundle-hand-edited", "A generated file was changed by hand; what the board approved is no longer what runs.", "journalgen"),
+        Code("JG022", E, "bundle-missing", "A file the spec compiles to is missing from the bundle.", "journalgen"),
+        Code("JG023", W, "bundle-unexpected-file", "A file in the bundle folder is not one journalgen generates.", "journalgen"),
         # --- the spec's shape and values ---
         Code(
             "JG100",
@@ -186,6 +191,13 @@ CODES: dict[str, Code] = {
             "invalid-alias",
             "An alias may only hold the characters Exchange allows in the part before '@'.",
             CMDLETS + ", New-MailContact",
+        ),
+        Code(
+            "JG113",
+            E,
+            "placeholder",
+            "journalgen init writes a <...> placeholder for a value only the archive vendor can issue; it must be replaced.",
+            "journalgen init",
         ),
         # --- Microsoft's rules that the spec alone decides ---
         Code(

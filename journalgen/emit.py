@@ -78,6 +78,29 @@ def render_apply(plan: Plan) -> bytes:
     )
 
 
+def render_verify(plan: Plan) -> bytes:
+    """The read-only verify script for a plan."""
+    return to_script_bytes(render_template("verify.ps1.j2", plan=plan, meta=script_meta(plan)))
+
+
+def render_rollback(plan: Plan) -> bytes:
+    """The rollback script for a plan."""
+    return to_script_bytes(
+        render_template(
+            "rollback.ps1.j2", plan=plan, meta=script_meta(plan), removals=removal_lines(plan)
+        )
+    )
+
+
+def removal_lines(plan: Plan) -> list[str]:
+    """What rollback removes without a backup, in its order: the reverse of apply's."""
+    return [
+        f"Remove {resource.title}."
+        for resource in reversed(plan.resources)
+        if resource.type != "TransportConfig"
+    ]
+
+
 def script_meta(plan: Plan) -> dict[str, object]:
     """The tenant-level values the scripts' engine reads (``$Journalgen``)."""
     r = plan.resolved

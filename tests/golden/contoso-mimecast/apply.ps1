@@ -151,7 +151,7 @@ $Desired = @(
 
 # ============================================================================
 # Engine: the same for every spec compiled by journalgen 0.1.0. It holds no
-# tenant data; it reads $Desired above, compares, and changes only what differs.
+# tenant data; it reads $Desired above and compares it with the tenant.
 # ============================================================================
 
 # How each setting is compared with what Exchange returns (R11).
@@ -198,20 +198,6 @@ function Invoke-JgRead {
     catch {
         if (Test-JgNotFound -Record $_) { return $null }
         throw
-    }
-}
-
-function Invoke-JgRetry {
-    # A new object can take a moment to be visible to the next cmdlet; retry only "not found".
-    param([scriptblock] $Action)
-    for ($attempt = 1; ; $attempt++) {
-        try {
-            return (& $Action)
-        }
-        catch {
-            if ($attempt -ge 6 -or -not (Test-JgNotFound -Record $_)) { throw }
-            Start-Sleep -Seconds 10
-        }
     }
 }
 
@@ -308,6 +294,59 @@ function Compare-JgSettings {
     return ,$changes
 }
 
+function Connect-Jg {
+    # Signs in as the parameters ask; returns whether this script opened the session.
+    if ($SkipConnect) { return $false }
+    $connect = @{ ShowBanner = $false }
+    if ($JgCmdlet.ParameterSetName -eq 'Interactive') {
+        if ($UserPrincipalName) { $connect['UserPrincipalName'] = $UserPrincipalName }
+    }
+    else {
+        $connect['AppId'] = $AppId
+        $connect['Organization'] = $Organization
+        if ($JgCmdlet.ParameterSetName -eq 'AppThumbprint') { $connect['CertificateThumbprint'] = $CertificateThumbprint }
+        else {
+            $connect['CertificateFilePath'] = $CertificateFilePath
+            if ($CertificatePassword) { $connect['CertificatePassword'] = $CertificatePassword }
+        }
+    }
+    Connect-ExchangeOnline @connect
+    return $true
+}
+
+function Assert-JgTenant {
+    # Tenant guard: stop before anything else if this is not the spec's tenant. Returns the
+    # tenant's accepted domain names, lowercased.
+    $accepted = @(Get-AcceptedDomain -ErrorAction Stop)
+    $names = @($accepted | ForEach-Object { ([string] $_.DomainName).ToLowerInvariant() })
+    foreach ($domain in @($Journalgen.PrimaryDomain, $Journalgen.Organization)) {
+        if ($names -notcontains $domain.ToLowerInvariant()) {
+            $default = @($accepted | Where-Object { $_.Default } | ForEach-Object { [string] $_.DomainName }) -join ', '
+            throw "Wrong tenant: this session is connected to the tenant whose default domain is '$default' (accepted domains: $($names -join ', ')), which does not have $domain. Nothing was changed."
+        }
+    }
+    return ,$names
+}
+
+function Add-JgResult {
+    param([string] $Step, [string] $Result, [string] $Details)
+    $JgResults.Add([pscustomobject]@{ Step = $Step; Result = $Result; Details = $Details })
+}
+
+function Invoke-JgRetry {
+    # A new object can take a moment to be visible to the next cmdlet; retry only "not found".
+    param([scriptblock] $Action)
+    for ($attempt = 1; ; $attempt++) {
+        try {
+            return (& $Action)
+        }
+        catch {
+            if ($attempt -ge 6 -or -not (Test-JgNotFound -Record $_)) { throw }
+            Start-Sleep -Seconds 10
+        }
+    }
+}
+
 function New-JgObject {
     param([System.Collections.IDictionary] $Resource)
     $id = $Resource.Identity
@@ -366,11 +405,6 @@ function Update-JgObject {
         }
         default { throw "Cannot update an object of type '$($Resource.Type)'" }
     }
-}
-
-function Add-JgResult {
-    param([string] $Step, [string] $Result, [string] $Details)
-    $JgResults.Add([pscustomobject]@{ Step = $Step; Result = $Result; Details = $Details })
 }
 
 function Invoke-JgStep {
@@ -463,33 +497,8 @@ function Save-JgBackup {
 $JgConnected = $false
 $JgExitCode = 0
 try {
-    if (-not $SkipConnect) {
-        $connect = @{ ShowBanner = $false }
-        if ($PSCmdlet.ParameterSetName -eq 'Interactive') {
-            if ($UserPrincipalName) { $connect['UserPrincipalName'] = $UserPrincipalName }
-        }
-        else {
-            $connect['AppId'] = $AppId
-            $connect['Organization'] = $Organization
-            if ($PSCmdlet.ParameterSetName -eq 'AppThumbprint') { $connect['CertificateThumbprint'] = $CertificateThumbprint }
-            else {
-                $connect['CertificateFilePath'] = $CertificateFilePath
-                if ($CertificatePassword) { $connect['CertificatePassword'] = $CertificatePassword }
-            }
-        }
-        Connect-ExchangeOnline @connect
-        $JgConnected = $true
-    }
-
-    # Tenant guard: stop before anything changes if this is not the spec's tenant.
-    $accepted = @(Get-AcceptedDomain -ErrorAction Stop)
-    $acceptedNames = @($accepted | ForEach-Object { ([string] $_.DomainName).ToLowerInvariant() })
-    foreach ($domain in @($Journalgen.PrimaryDomain, $Journalgen.Organization)) {
-        if ($acceptedNames -notcontains $domain.ToLowerInvariant()) {
-            $default = @($accepted | Where-Object { $_.Default } | ForEach-Object { [string] $_.DomainName }) -join ', '
-            throw "Wrong tenant: this session is connected to the tenant whose default domain is '$default' (accepted domains: $($acceptedNames -join ', ')), which does not have $domain. Nothing was changed."
-        }
-    }
+    $JgConnected = Connect-Jg
+    $acceptedNames = Assert-JgTenant
 
     $problems = Test-JgPreflight -AcceptedDomains $acceptedNames
     if ($problems.Count -gt 0) {

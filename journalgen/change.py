@@ -1,0 +1,144 @@
+"""The change document: what a change board reads, rendered through a Markdown-escaping environment."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from journalgen import __version__
+from journalgen.diagnostics import Diagnostic
+from journalgen.emit import summary_lines
+from journalgen.plan import Plan, Resource, Value
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+class MdText(str):
+    """Markdown the compiler made itself; everything else is escaped on output."""
+
+    __slots__ = ()
+
+
+def md_escape(value: object) -> str:
+    """Plain text made inert in Markdown and table cells (non-ASCII shown as itself)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(value))
+
+
+def show(value: Value | object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, MdText):
+        return value
+    if isinstance(value, jinja2.Undefined):
+        str(value)
+    return md_escape(show(value))
+
+
+def _load(name: str) -> str:
+    from importlib.resources import files
+
+    return (files("journalgen.templates") / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["code"] = lambda v: MdText("`" + str(v).replace("`", "'") + "`")
+    return env
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    object: str
+    setting: str
+    old: str
+    new: str
+
+
+def _by_key(plan: Plan) -> dict[tuple[str, str], Resource]:
+    keyed: dict[tuple[str, str], Resource] = {}
+    for resource in plan.resources:
+        # The contact, connector and transport settings are one each per spec: compare them
+        # even when renamed. Rules are matched by name.
+        key = resource.identity if resource.type == "JournalRule" else ""
+        keyed[(resource.type, key.casefold())] = resource
+    return keyed
+
+
+def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
+    """Property-level differences from ``old`` to ``new``: what changes, from what, to what."""
+    changes: list[SettingChange] = []
+    before, after = _by_key(old), _by_key(new)
+    for key, resource in after.items():
+        previous = before.get(key)
+        if previous is None:
+            changes.append(SettingChange(resource.title, "(object)", "(absent)", "added"))
+            continue
+        if previous.identity != resource.identity:
+            changes.append(
+                SettingChange(resource.title, "Name", previous.identity, resource.identity)
+            )
+        old_values, new_values = previous.values(), resource.values()
+        for name in dict.fromkeys([*old_values, *new_values]):
+            o, n = old_values.get(name), new_values.get(name)
+            if show(o) != show(n):
+                changes.append(
+                    SettingChange(
+                        resource.title,
+                        name,
+                        show(o) if name in old_values else "(not managed)",
+                        show(n) if name in new_values else "(not managed)",
+                    )
+                )
+    for key, resource in before.items():
+        if key not in after:
+            changes.append(
+                SettingChange(resource.title, "(object)", "present", "removed from the spec")
+            )
+    return changes
+
+
+def render_change(
+    plan: Plan,
+    scripts: Mapping[str, bytes],
+    warnings: Sequence[Diagnostic],
+    previous: Plan | None = None,
+) -> bytes:
+    """CHANGE.md for a plan, naming the SHA-256 of the spec and of each script."""
+    text = (
+        environment()
+        .get_template("CHANGE.md.j2")
+        .render(
+            plan=plan,
+            r=plan.resolved,
+            version=__version__,
+            summary=summary_lines(plan),
+            hashes={name: hashlib.sha256(data).hexdigest() for name, data in scripts.items()},
+            warnings=warnings,
+            previous=previous,
+            changes=plan_changes(previous, plan) if previous is not None else [],
+            show=show,
+        )
+    )
+    return text.encode("utf-8")
