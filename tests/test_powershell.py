@@ -29,9 +29,44 @@ PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 # Text with the characters most likely to break out, mixed with anything else that is legal.
 _tricky = st.sampled_from(
-    [*FIVE_QUOTES, '"', "\u201c", "\u201d", "\u201e", "`", "$", "#", "<#", "#>", "<", ">", ";", "|"]
-    + ["&", "@", "{", "}", "(", ")", "\n", "\r", "\t", "\x7f", "\u0085", "\u2028", "\u202e", "\ufeff"]
-    + ["\u00eb", "\u2013", "-", "\U0001f600", "\U00010000", "\U0010ffff", " ", "\u00a0"]
+    [
+        *FIVE_QUOTES,
+        '"',
+        "\u201c",
+        "\u201d",
+        "\u201e",
+        "`",
+        "$",
+        "#",
+        "<#",
+        "#>",
+        "<",
+        ">",
+        ";",
+        "|",
+        "&",
+        "@",
+        "{",
+        "}",
+        "(",
+        ")",
+        "\n",
+        "\r",
+        "\t",
+        "\x7f",
+        "\u0085",
+        "\u2028",
+        "\u202e",
+        "\ufeff",
+        "\u00eb",
+        "\u2013",
+        "-",
+        "\U0001f600",
+        "\U00010000",
+        "\U0010ffff",
+        " ",
+        "\u00a0",
+    ]
 )
 _any_char = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 texts = st.lists(st.one_of(_tricky, _any_char, st.text(max_size=5)), max_size=20).map("".join)
@@ -93,7 +128,7 @@ def naive_literal(value: str) -> str:
         ("abc", "'abc'"),
         ("it's", "'it''s'"),
         ("''", "''''''"),
-        ("$x `n \"y\" #<# @{ ; | &", "'$x `n \"y\" #<# @{ ; | &'"),
+        ('$x `n "y" #<# @{ ; | &', "'$x `n \"y\" #<# @{ ; | &'"),
         ("Zo\u00eb", "('Zo' + [char]0x00EB)"),
         ("\u00eb", "('' + [char]0x00EB)"),
         ("\u00e9\u2019x", "('' + [char]0x00E9 + [char]0x2019 + 'x')"),
@@ -365,7 +400,7 @@ def test_comment_text_respects_max_len(value: str, max_len: int) -> None:
         ("Sales journal", "Sales journal"),
         ("  a \n\t b\r\n\u2028c  ", "a b c"),
         ("Ticket #12 <# x #>", "Ticket no.12 <no. x no.>"),
-        ("Zo\u00eb\u2019s \u201crule\u201d \u2013 ok", "Zoe's \"rule\" - ok"),
+        ("Zo\u00eb\u2019s \u201crule\u201d \u2013 ok", 'Zoe\'s "rule" - ok'),
         ("Zoe\u0301", "Zoe"),
         ("\uff03\uff21", "no.A"),
         ("caf\u00e9\u2026", "cafe..."),
@@ -375,7 +410,10 @@ def test_comment_text_respects_max_len(value: str, max_len: int) -> None:
         ("Requires -Version 7", " Requires -Version 7"),
         ("a <", "a < "),
         ("a `", "a ` "),
-        ("SIG # Begin signature block", "SIG no. Begin signature block (note: not a signature block)"),
+        (
+            "SIG # Begin signature block",
+            "SIG no. Begin signature block (note: not a signature block)",
+        ),
         ("Design signature lock", "Design signature lock (note: not a signature block)"),
     ],
 )
