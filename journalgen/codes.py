@@ -114,10 +114,34 @@ CODES: dict[str, Code] = {
         ),
         Code("JG014", E, "root-not-mapping", "A spec is a mapping of sections.", "journalgen"),
         # --- generated bundles (journalgen check) ---
-        Code("JG020", E, "bundle-stale", "The bundle was generated from another spec or journalgen version; build again.", "journalgen"),
-        Code("JG021", E, "bundle-hand-edited", "A generated file was changed by hand; what the board approved is no longer what runs.", "journalgen"),
-        Code("JG022", E, "bundle-missing", "A file the spec compiles to is missing from the bundle.", "journalgen"),
-        Code("JG023", W, "bundle-unexpected-file", "A file in the bundle folder is not one journalgen generates.", "journalgen"),
+        Code(
+            "JG020",
+            E,
+            "bundle-stale",
+            "The bundle was generated from another spec or journalgen version; build again.",
+            "journalgen",
+        ),
+        Code(
+            "JG021",
+            E,
+            "bundle-hand-edited",
+            "A generated file was changed by hand; what the board approved is no longer what runs.",
+            "journalgen",
+        ),
+        Code(
+            "JG022",
+            E,
+            "bundle-missing",
+            "A file the spec compiles to is missing from the bundle.",
+            "journalgen",
+        ),
+        Code(
+            "JG023",
+            W,
+            "bundle-unexpected-file",
+            "A file in the bundle folder is not one journalgen generates.",
+            "journalgen",
+        ),
         # --- the spec's shape and values ---
         Code(
             "JG100",

@@ -61,7 +61,11 @@ def test_reads_commands_parameters_and_splats() -> None:
         ("Set-Foo", ["Name", "Count"]),
         ("Get-Bar", ["X"]),
     ]
-    assert command_splats(SCRIPT) == [("New-JournalRule", ["p"]), ("Set-Foo", []), ("Get-Bar", ["q"])]
+    assert command_splats(SCRIPT) == [
+        ("New-JournalRule", ["p"]),
+        ("Set-Foo", []),
+        ("Get-Bar", ["q"]),
+    ]
 
 
 def test_nested_command_parameters_stay_with_their_command() -> None:
