@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from journalgen.diagnostics import Finding
 from journalgen.presets import Preset, Sourced, presets
@@ -17,10 +17,15 @@ OriginKind = Literal["spec", "preset", "default", "derived"]
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a resolved value came from, for ``explain`` and the change document."""
+    """Where a resolved value came from, for ``explain`` and the change document.
+
+    For a preset value, ``source`` is the key of the preset's source and ``confidence`` how sure it is.
+    """
 
     kind: OriginKind
     detail: str = ""
+    source: str | None = None
+    confidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +131,12 @@ class _Resolver:
                 value = value.format(**fmt)  # type: ignore[assignment]
             source = sourced.source
             label = f"{self.preset.name} preset, {sourced.confidence}, source: {source}"
+            origin = Origin("preset", label, source, sourced.confidence)
             if sourced.confidence == "confirmed":
-                self.origins[path] = Origin("preset", label)
+                self.origins[path] = origin
                 return value
             if self.spec.archive.acknowledge_unconfirmed:
-                self.origins[path] = Origin("preset", label)
+                self.origins[path] = origin
                 self.findings.append(
                     Finding(
                         "JG305",
@@ -150,19 +156,65 @@ class _Resolver:
                 )
             )
             return None
-        if fallback is not None:
+        # A preset that names a value as unknown is never papered over with journalgen's fallback.
+        if fallback is not None and sourced is None:
             return self.default(path, fallback)
-        detail = ""
+        self.findings.append(Finding("JG302", where, self.missing(path, sourced, what, fmt)))
+        return None
+
+    def missing(
+        self, path: str, sourced: Sourced[Any] | None, what: str, fmt: dict[str, str] | None
+    ) -> str:
+        detail = like = ""
         if sourced is not None:
             detail = f" ({self.preset.source_text(sourced.source)})"
-        self.findings.append(
-            Finding(
-                "JG302",
-                where,
-                f"the {self.preset.name} preset has no {what}{detail}; write '{path}' in the spec",
-            )
+            if sourced.placeholder is not None:
+                like = f", like {fill_placeholder(sourced.placeholder, fmt or {})}"
+        return (
+            f"the {self.preset.name} preset has no {what}{detail}; write '{path}' in the spec{like}"
         )
-        return None
+
+    def pick_preset(
+        self,
+        path: str,
+        written: T | None,
+        key: str,
+        fallback: T | None,
+        *,
+        what: str,
+        where: tuple[str | int, ...],
+        fmt: dict[str, str] | None = None,
+    ) -> T | None:
+        """:meth:`pick` with the preset's entry for ``key`` in the spec's region."""
+        if written is None and self.preset.needs_region(key):
+            region = self.spec.archive.region
+            if region is not None and region not in self.preset.regions:
+                return None  # the unknown region is already reported
+            if region is None:
+                regions = ", ".join(self.preset.regions)
+                self.findings.append(
+                    Finding(
+                        "JG302",
+                        ("archive",),
+                        f"{self.preset.display_name} needs 'archive.region' ({regions}) to pick "
+                        f"its {what}; or write '{path}'",
+                    )
+                )
+                return None
+        region = self.spec.archive.region
+        sourced = self.preset.lookup(key, region)
+        chosen = self.preset.regions.get(region) if region is not None else None
+        if chosen is not None and sourced is getattr(chosen, key, None):
+            where = ("archive", "region")  # the region picked the value: point the admin there
+        return self.pick(path, written, sourced, fallback, what=what, where=where, fmt=fmt)
+
+
+def fill_placeholder(placeholder: str, fmt: dict[str, str]) -> str:
+    """A preset's placeholder with the values known so far; unknown names stay ``<name>``."""
+    known = {"primary_domain": "<primary domain>", "journal_domain": "<journal domain>"}
+    known["region"] = "<region>"
+    known.update({k: v for k, v in fmt.items() if v})
+    return placeholder.format(**known)
 
 
 def _show(value: object) -> str:
@@ -202,31 +254,43 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         r.given("archive.region", region)
 
     primary = spec.tenant.primary_domain
+    fmt = {"primary_domain": primary, "region": region or ""}
+    preset_address = preset.lookup("journal_address", region)
+    address_known = archive.journal_address is not None or (
+        preset_address is not None and preset_address.confidence != "unknown"
+    )
+    journal_domain: str | None = None
     if archive.journal_domain is None and archive.journal_address is not None:
         # The address names its domain; asking for both would make the admin repeat it.
-        journal_domain: str | None = r.derived(
+        journal_domain = r.derived(
             "archive.journal_domain",
             archive.journal_address.rpartition("@")[2],
             "the domain of archive.journal_address",
         )
-    else:
-        journal_domain = r.pick(
+    elif archive.journal_domain is not None or address_known:
+        journal_domain = r.pick_preset(
             "archive.journal_domain",
             archive.journal_domain,
-            preset.journal_domain,
+            "journal_domain",
             None,
             what="journal domain",
             where=("archive",),
-            fmt={"primary_domain": primary},
+            fmt=fmt,
         )
-    journal_address = r.pick(
+    else:
+        # Only the address is reported: the address the admin writes names its domain. The preset's
+        # domain, when it has one, still shows the admin what the address looks like.
+        sourced_domain = preset.lookup("journal_domain", region)
+        if sourced_domain is not None and sourced_domain.confidence == "confirmed":
+            fmt["journal_domain"] = str(sourced_domain.value).format(**fmt)
+    journal_address = r.pick_preset(
         "archive.journal_address",
         archive.journal_address,
-        preset.journal_address,
+        "journal_address",
         None,
         what="journal address",
         where=("archive",),
-        fmt={"primary_domain": primary, "journal_domain": journal_domain or ""},
+        fmt={**fmt, "journal_domain": journal_domain or fmt.get("journal_domain", "")},
     )
 
     contact_name = (
@@ -272,29 +336,15 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
     )
     smart_hosts: tuple[str, ...] | None = ()
     if routing == "smart_hosts":
-        if connector.smart_hosts is None and region is None and preset.regions:
-            regions = ", ".join(preset.regions)
-            r.findings.append(
-                Finding(
-                    "JG302",
-                    ("archive",),
-                    f"{preset.display_name} needs 'archive.region' ({regions}) to pick its smart "
-                    "hosts; or write 'connector.smart_hosts'",
-                )
-            )
-            smart_hosts = None
-        elif connector.smart_hosts is None and region is not None and region_preset is None:
-            smart_hosts = None  # the unknown region is already reported
-        else:
-            hosts = region_preset.smart_hosts if region_preset is not None else None
-            smart_hosts = r.pick(
-                "connector.smart_hosts",
-                connector.smart_hosts,
-                hosts,
-                None,
-                what="smart hosts",
-                where=("connector",),
-            )
+        smart_hosts = r.pick_preset(
+            "connector.smart_hosts",
+            connector.smart_hosts,
+            "smart_hosts",
+            None,
+            what="smart hosts",
+            where=("connector",),
+            fmt=fmt,
+        )
     elif connector.smart_hosts is not None:
         r.findings.append(
             Finding(

@@ -1,0 +1,146 @@
+"""The vendor presets for people and machines: `journalgen presets` and docs/vendors.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from journalgen.presets import REGIONAL_KEYS, VALUE_KEYS, Sourced, presets
+
+_TEMPLATE_NAMES = {
+    "primary_domain": "<primary domain>",
+    "journal_domain": "<journal domain>",
+    "region": "<region>",
+}
+
+
+def show_value(sourced: Sourced[Any]) -> str:
+    """A preset value for people: templates spelt out, lists joined, unknown said so."""
+    value = sourced.value
+    if value is None:
+        shown = "unknown: the spec must state it"
+        if sourced.placeholder is not None:
+            shown += f", like {sourced.placeholder.format(**_TEMPLATE_NAMES)}"
+        return shown
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value).format(**_TEMPLATE_NAMES)
+
+
+def _entries(holder: object, keys: tuple[str, ...]) -> list[tuple[str, Sourced[Any]]]:
+    found = []
+    for key in keys:
+        sourced: Sourced[Any] | None = getattr(holder, key)
+        if sourced is not None:
+            found.append((key, sourced))
+    return found
+
+
+def text() -> str:
+    lines: list[str] = []
+    for preset in presets().values():
+        if lines:
+            lines.append("")
+        lines.append(f"{preset.name}: {preset.display_name}")
+        for key, sourced in _entries(preset, VALUE_KEYS):
+            lines.append(
+                f"  {key}: {show_value(sourced)}  [{sourced.confidence}; {sourced.source}]"
+            )
+        if not preset.regions:
+            lines.append("  regions: none")
+        for name, region in preset.regions.items():
+            lines.append(f"  region {name} ({region.display_name}):")
+            for key, sourced in _entries(region, REGIONAL_KEYS):
+                lines.append(
+                    f"    {key}: {show_value(sourced)}  [{sourced.confidence}; {sourced.source}]"
+                )
+        lines.append("  sources:")
+        lines.extend(f"    {key}: {value}" for key, value in preset.sources.items())
+        if preset.notes:
+            lines.append("  notes:")
+            lines.extend(f"    - {note}" for note in preset.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _sourced_json(sourced: Sourced[Any]) -> dict[str, Any]:
+    value = sourced.value
+    return {
+        "value": list(value) if isinstance(value, tuple) else value,
+        "confidence": sourced.confidence,
+        "source": sourced.source,
+        "placeholder": sourced.placeholder,
+    }
+
+
+def as_json() -> str:
+    """Values keep their templates (``journal.{primary_domain}``) so machines can fill them in."""
+    vendors = [
+        {
+            "name": preset.name,
+            "display_name": preset.display_name,
+            "values": {k: _sourced_json(s) for k, s in _entries(preset, VALUE_KEYS)},
+            "regions": [
+                {
+                    "name": name,
+                    "display_name": region.display_name,
+                    "values": {k: _sourced_json(s) for k, s in _entries(region, REGIONAL_KEYS)},
+                }
+                for name, region in preset.regions.items()
+            ],
+            "sources": dict(preset.sources),
+            "notes": list(preset.notes),
+        }
+        for preset in presets().values()
+    ]
+    return json.dumps({"vendors": vendors}, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(fmt: str) -> str:
+    return as_json() if fmt == "json" else text()
+
+
+def _md(text: str) -> str:
+    """Plain text safe in Markdown: ``<tenant id>`` must not be read as an HTML tag."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def markdown() -> str:
+    """docs/vendors.md, generated from the preset files so the two never disagree."""
+    out = [
+        "# Archive vendors",
+        "",
+        "<!-- Generated from journalgen/vendors/*.yaml by journalgen.catalog.markdown(); do not",
+        "     edit by hand. Regenerate: python -m pytest tests/test_catalog.py --update-goldens -->",
+        "",
+        "Each vendor preset fills in values a spec leaves out. Every value carries its source and",
+        "how sure that source is:",
+        "",
+        "- **confirmed**: used silently (`journalgen explain` still shows where it came from);",
+        "- **unconfirmed**: used only when the spec says `archive.acknowledge_unconfirmed: true`",
+        "  (warning JG305), else an error (JG303) until the spec writes the value itself;",
+        "- **unknown**: the spec must write the value (JG302); `journalgen init` writes a `<...>`",
+        "  placeholder there, which never validates (JG113).",
+        "",
+        "`journalgen presets` prints the same facts (`--format json` for machines). Adding a",
+        "vendor is adding `journalgen/vendors/<name>.yaml` and a sample `samples/<domain>-<name>.yaml`.",
+    ]
+    for preset in presets().values():
+        out += ["", f"## {preset.display_name} (`{preset.name}`)", ""]
+        if preset.notes:
+            out += [f"- {_md(note)}" for note in preset.notes]
+            out.append("")
+        out += ["| value | default | confidence | source |", "|---|---|---|---|"]
+        rows = [(key, s) for key, s in _entries(preset, VALUE_KEYS)]
+        for name, region in preset.regions.items():
+            rows += [
+                (f"{key} ({name}: {region.display_name})", s)
+                for key, s in _entries(region, REGIONAL_KEYS)
+            ]
+        for key, sourced in rows:
+            out.append(
+                f"| `{key}` | {_md(show_value(sourced))} | {sourced.confidence} | "
+                f"{sourced.source} |"
+            )
+        out += ["", "Sources:", ""]
+        out += [f"- **{key}**: {_md(value)}" for key, value in preset.sources.items()]
+    return "\n".join(out) + "\n"
