@@ -26,7 +26,14 @@ def _finalize(value: object) -> object:
 
 
 def _comment(value: object, max_len: int = 200) -> PsCode:
-    return PsCode(ps_comment_text(str(value), max_len))
+    return _comment_text(str(value), max_len)
+
+
+@functools.lru_cache(maxsize=4096)
+def _comment_text(text: str, max_len: int) -> PsCode:
+    # Every script of a bundle repeats the same names in its comments, and ps_comment_text's
+    # signature-block test is the costliest step of a build; the bound keeps memory flat.
+    return PsCode(ps_comment_text(text, max_len))
 
 
 def _hashtable(value: dict[str, Any], indent: int = 0) -> PsCode:
@@ -113,6 +120,7 @@ def script_meta(plan: Plan) -> dict[str, object]:
         "JournalDomain": r.journal_domain,
         "JournalAddress": r.journal_address,
         "ContactName": plan.contact.identity,
+        "ConnectorName": plan.connector.identity,
         "NdrAddress": r.ndr.address,
         "MaxJournalRules": r.max_journal_rules,
     }
@@ -144,11 +152,16 @@ def summary_lines(plan: Plan) -> list[str]:
             else "."
         ),
     ]
+    scopes = {
+        "global": "all messages",
+        "internal": "internal messages",
+        "external": "external messages",
+    }
     for rule in r.rules:
-        who = rule.recipient or "all recipients"
-        state = "enabled" if rule.enabled else "DISABLED"
+        who = f" sent to or from {rule.recipient}" if rule.recipient else ""
+        state = "enabled" if rule.enabled else "DISABLED: it journals nothing"
         lines.append(
-            f"Journal rule '{rule.name}' journals {rule.scope} mail for {who} to "
+            f"Journal rule '{rule.name}' journals {scopes[rule.scope]}{who} to "
             f"{r.journal_address} ({state})."
         )
     return lines

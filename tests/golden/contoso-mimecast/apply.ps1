@@ -11,7 +11,7 @@
       1. Mail contact 'SMTP Journaling' stands for journaling@journal.contoso.com, hidden from address lists.
       2. Outbound connector 'Microsoft 365 to Mimecast' sends mail for journal.contoso.com to us-smtp-journal-1.mimecast.com, us-smtp-journal-2.mimecast.com (TLS: CertificateValidation; enabled).
       3. Undeliverable journal reports go to journal-ndr@contoso.com.
-      4. Journal rule 'Journal all messages to Mimecast' journals global mail for all recipients to journaling@journal.contoso.com (enabled).
+      4. Journal rule 'Journal all messages to Mimecast' journals all messages to journaling@journal.contoso.com (enabled).
 
     Before any change it checks that it is connected to the right tenant, runs every
     preflight check, and saves the current state of each object it may touch to a JSON
@@ -88,6 +88,7 @@ $Journalgen = [ordered]@{
     JournalDomain   = 'journal.contoso.com'
     JournalAddress  = 'journaling@journal.contoso.com'
     ContactName     = 'SMTP Journaling'
+    ConnectorName   = 'Microsoft 365 to Mimecast'
     NdrAddress      = 'journal-ndr@contoso.com'
     MaxJournalRules = 50
 }
@@ -462,6 +463,14 @@ function Test-JgPreflight {
     $added = @($wanted | Where-Object { $existing -notcontains $_ })
     if ($rules.Count + $added.Count -gt $Journalgen.MaxJournalRules) {
         $problems += "This tenant has $($rules.Count) journal rules; adding $($added.Count) would exceed the limit of $($Journalgen.MaxJournalRules) (R9)."
+    }
+    $connectors = @(Get-OutboundConnector -IncludeTestModeConnectors $true -ErrorAction Stop)
+    foreach ($connector in $connectors) {
+        $domains = @($connector.RecipientDomains | ForEach-Object { ([string] $_).ToLowerInvariant() })
+        $covers = @($domains | Where-Object { $_ -eq $Journalgen.JournalDomain.ToLowerInvariant() -or ($_.StartsWith('*.') -and $Journalgen.JournalDomain.ToLowerInvariant().EndsWith($_.Substring(1))) })
+        if ($covers.Count -gt 0 -and [string] $connector.Name -ne $Journalgen.ConnectorName) {
+            Write-Warning "Outbound connector '$($connector.Name)' also routes mail for $($Journalgen.JournalDomain) but is not in the spec; check which one Exchange uses."
+        }
     }
     foreach ($rule in $rules) {
         $target = ConvertTo-JgComparable -Value $rule.JournalEmailAddress -Kind 'address'

@@ -79,6 +79,7 @@ $Journalgen = [ordered]@{
     JournalDomain   = 'journal.contoso.com'
     JournalAddress  = 'journaling@journal.contoso.com'
     ContactName     = 'SMTP Journaling'
+    ConnectorName   = 'Microsoft 365 to Mimecast'
     NdrAddress      = 'journal-ndr@contoso.com'
     MaxJournalRules = 50
 }
