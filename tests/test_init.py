@@ -109,7 +109,9 @@ def _adjust(text: str) -> str:
 
 
 @pytest.mark.parametrize(("vendor", "region"), COMBINATIONS)
-def test_filling_in_the_placeholders_gives_a_valid_spec(vendor: str, region: str | None) -> None:
+def test_filling_in_the_placeholders_gives_a_spec_that_builds(
+    vendor: str, region: str | None, tmp_path: Path
+) -> None:
     result = init(*init_args(vendor, region))
     assert result.exit_code == 0
     spec = result.stdout
@@ -118,6 +120,11 @@ def test_filling_in_the_placeholders_gives_a_valid_spec(vendor: str, region: str
     # Only the lines init marked changed: every placeholder and acknowledgement, nothing else.
     changed = [a for a, b in zip(spec.splitlines(), adjusted.splitlines(), strict=True) if a != b]
     assert all("<" in line or "false" in line for line in changed)
+    (tmp_path / "tenant.yaml").write_text(adjusted)
+    out = tmp_path / "out"
+    built = CliRunner().invoke(main, ["build", str(tmp_path / "tenant.yaml"), "-d", str(out)])
+    assert built.exit_code == 0, built.output
+    assert (out / "tenant" / "apply.ps1").is_file()
 
 
 def test_init_never_writes_a_guess_for_a_value_the_vendor_issues() -> None:
