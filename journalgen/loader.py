@@ -68,7 +68,10 @@ def _diag(file: str, pos: Position, code: str, message: str) -> Diagnostic:
     return Diagnostic(file, pos.line, pos.column, code, Severity.ERROR, message)
 
 
-def _mark(mark: Any) -> Position:
+def _mark(mark: Any, lines: list[str]) -> Position:
+    # libyaml puts the end of a stream without a final line break on a line after the last one.
+    if mark.line >= len(lines):
+        return Position(len(lines), len(lines[-1]) + 1)
     return Position(mark.line + 1, mark.column + 1)
 
 
@@ -136,8 +139,9 @@ def _resolve(event: yaml.ScalarEvent) -> Scalar:
 class _Builder:
     """Builds plain data from parser events, refusing what a spec must not contain."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, lines: list[str]) -> None:
         self.file = file
+        self.lines = lines
         self.index = PositionIndex()
         self.problems: list[Diagnostic] = []
         self.documents = 0
@@ -152,7 +156,7 @@ class _Builder:
                 self.documents += 1
                 if self.documents > 1:
                     self.error(
-                        _mark(event.start_mark),
+                        _mark(event.start_mark, self.lines),
                         "JG012",
                         "a spec holds exactly one YAML document; remove the extra '---' document",
                     )
@@ -162,7 +166,7 @@ class _Builder:
         return root
 
     def check_node(self, event: yaml.NodeEvent) -> None:
-        pos = _mark(event.start_mark)
+        pos = _mark(event.start_mark, self.lines)
         if event.anchor is not None:
             self.error(
                 pos,
@@ -179,18 +183,20 @@ class _Builder:
     ) -> Any:
         if isinstance(event, yaml.AliasEvent):
             self.error(
-                _mark(event.start_mark),
+                _mark(event.start_mark, self.lines),
                 "JG009",
                 f"alias '*{event.anchor}' is not allowed; write the value out in full",
             )
             return None
         self.check_node(event)
-        self.index.values[path] = _mark(event.start_mark)
+        self.index.values[path] = _mark(event.start_mark, self.lines)
         if isinstance(event, yaml.ScalarEvent):
             return _resolve(event)
         if depth > MAX_DEPTH:
             self.error(
-                _mark(event.start_mark), "JG013", f"nesting is deeper than {MAX_DEPTH} levels"
+                _mark(event.start_mark, self.lines),
+                "JG013",
+                f"nesting is deeper than {MAX_DEPTH} levels",
             )
             self.skip(events)
             return None
@@ -205,7 +211,7 @@ class _Builder:
         for key_event in events:
             if isinstance(key_event, yaml.MappingEndEvent):
                 break
-            key_pos = _mark(key_event.start_mark)
+            key_pos = _mark(key_event.start_mark, self.lines)
             key = self.key(key_event, events, path, depth)  # type: ignore[arg-type]
             value_event = next(events)
             if key is None:
@@ -235,14 +241,16 @@ class _Builder:
                 return value
             shown = "empty key" if value in (None, "") else f"key {event.value!r}"
             self.error(
-                _mark(event.start_mark),
+                _mark(event.start_mark, self.lines),
                 "JG011",
                 f"{shown} is not a text key; keys are names like 'name'",
             )
             return None
         self.node(event, events, (*path, "\x00"), depth + 1)
         self.error(
-            _mark(event.start_mark), "JG011", "a key must be a plain name, not a list or mapping"
+            _mark(event.start_mark, self.lines),
+            "JG011",
+            "a key must be a plain name, not a list or mapping",
         )
         return None
 
@@ -275,8 +283,8 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
             else _diag(file, pos, "JG006", str(exc.reason))
         )
     mark = getattr(exc, "problem_mark", None)
-    pos = _mark(mark) if mark is not None else START
     lines = _LINE_BREAK.split(text)
+    pos = _mark(mark, lines) if mark is not None else START
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
         return _diag(
             file, pos, "JG007", "tab character in indentation; YAML indents with spaces only"
@@ -293,7 +301,7 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
 def load_yaml(raw: bytes, file: str) -> LoadedDocument:
     """Parse one spec file strictly; raise :class:`SpecError` with every problem found."""
     text = _decode(raw, file)
-    builder = _Builder(file)
+    builder = _Builder(file, _LINE_BREAK.split(text))
     try:
         data = builder.build(iter(yaml.parse(text, Loader=_Loader)))
     except yaml.YAMLError as exc:
