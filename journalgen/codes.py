@@ -407,6 +407,13 @@ CODES: dict[str, Code] = {
             "The spec accepts a preset value from an unconfirmed source; confirm it against the vendor's console.",
             "journalgen presets",
         ),
+        Code(
+            "JG306",
+            W,
+            "journal-address-outside-preset-domain",
+            "The journal address is not in the journal domain the vendor's preset names: often a typo that sends journal reports elsewhere.",
+            "journalgen presets",
+        ),
         # --- internal ---
         Code(
             "JG900",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from journalgen.diagnostics import Finding
+from journalgen.codes import severity_of
+from journalgen.diagnostics import Finding, Severity
 from journalgen.presets import Preset, Sourced, presets
 from journalgen.spec import NdrDomainPolicy, Routing, Scope, Spec, TlsMode
 from journalgen.textpolicy import alias_from_name
@@ -267,6 +268,22 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
             archive.journal_address.rpartition("@")[2],
             "the domain of archive.journal_address",
         )
+        expected = preset.lookup("journal_domain", region)
+        if (
+            expected is not None
+            and expected.confidence == "confirmed"
+            and str(expected.value).format(**fmt).lower() != journal_domain.lower()
+        ):
+            r.findings.append(
+                Finding(
+                    "JG306",
+                    ("archive", "journal_address"),
+                    f"journal address {archive.journal_address} is not in "
+                    f"{str(expected.value).format(**fmt)}, the {preset.name} preset's journal "
+                    f"domain (source: {expected.source}); check the address, or write "
+                    "'archive.journal_domain' to say the domain differs on purpose",
+                )
+            )
     elif archive.journal_domain is not None or address_known:
         journal_domain = r.pick_preset(
             "archive.journal_domain",
@@ -420,7 +437,7 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         else Origin("default", "journalgen default")
     )
 
-    if r.findings and any(f.code != "JG305" for f in r.findings):
+    if any(severity_of(f.code) is Severity.ERROR for f in r.findings):
         return None, r.findings
     assert journal_domain is not None and journal_address is not None
     assert connector_name is not None and routing is not None and tls_mode is not None

@@ -214,3 +214,41 @@ def test_copying_a_preset_folder_keeps_every_vendor(tmp_path: Path) -> None:
     folder = tmp_path / "copy"
     shutil.copytree(Path(str(files("journalgen.vendors"))), folder)
     assert list(load_presets(folder)) == list(presets())
+
+
+@pytest.mark.parametrize(
+    ("vendor", "archive", "warned"),
+    [
+        ("cloudflare", {"journal_address": "t@journaling.mxrecord.com"}, True),
+        ("cloudflare", {"journal_address": "t@Journaling.MXRecord.io"}, False),
+        ("proofpoint-essentials", {"region": "us", "journal_address": "a@eu.earchive.cloud"}, True),
+        (
+            "proofpoint-essentials",
+            {"region": "eu", "journal_address": "a@eu.earchive.cloud"},
+            False,
+        ),
+        ("mimecast", {"region": "us", "journal_address": "journaling@journal.contoso.org"}, True),
+        (
+            "mimecast",
+            {
+                "region": "us",
+                "journal_address": "journaling@journal.contoso.org",
+                "journal_domain": "journal.contoso.org",
+            },
+            False,
+        ),
+        ("custom", {"journal_address": "j@anything.example"}, False),
+    ],
+)
+def test_an_address_outside_the_presets_journal_domain_is_warned_about(
+    vendor: str, archive: dict[str, object], warned: bool
+) -> None:
+    connector = {"routing": "mx_record"} if vendor in ("proofpoint-essentials", "custom") else {}
+    data = yaml.safe_load(spec_text(vendor, **archive))
+    if connector:
+        data["connector"] = connector
+    checked = check_source(yaml.safe_dump(data).encode(), "spec.yaml")
+    codes = [w.code for w in checked.warnings]
+    assert codes == (["JG306"] if warned else [])
+    if warned:
+        assert "archive.journal_domain" in checked.warnings[0].message
