@@ -327,6 +327,25 @@ def test_jg305_unconfirmed_preset_value_acknowledged() -> None:
     )
 
 
+def test_jg306_journal_address_outside_the_presets_journal_domain() -> None:
+    d = assert_reported(
+        {"archive": {"journal_address": "journaling@journal.contoso.net"}},
+        "JG306",
+        "journal_address: ",
+    )
+    assert "journal.contoso.com, the mimecast preset's journal domain" in d.message
+
+
+def test_jg306_silent_when_the_journal_domain_is_written() -> None:
+    overrides = {
+        "archive": {
+            "journal_domain": "journal.contoso.net",
+            "journal_address": "j@journal.contoso.net",
+        }
+    }
+    assert diagnostics(spec_text(overrides)) == []
+
+
 def test_written_smart_hosts_need_no_region() -> None:
     overrides = {
         "archive": {"region": DROP},

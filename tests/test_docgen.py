@@ -1,0 +1,94 @@
+"""The generated docs: committed copies are current, every field and code is documented truthfully."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from journalgen import docgen
+from journalgen.codes import CODES
+from tests.spectext import diagnostics, spec_text
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = [field for section in docgen.sections() for field in section.fields]
+
+
+@pytest.mark.parametrize("relative", ["docs/spec.md", "docs/checks.md"])
+def test_committed_doc_is_current(relative: str) -> None:
+    committed = (ROOT / relative).read_text(encoding="utf-8")
+    assert committed == docgen.documents()[relative], (
+        f"{relative} is stale: run 'python -m journalgen.docgen'"
+    )
+
+
+def test_every_field_has_an_exchange_entry_and_an_example() -> None:
+    paths = {field.path for field in FIELDS}
+    assert paths == set(docgen.EXCHANGE)
+    assert paths == set(docgen.EXAMPLES)
+
+
+def test_every_field_has_a_meaning() -> None:
+    assert [f.path for f in FIELDS if not f.meaning] == []
+
+
+def _with_example(path: str, value: Any) -> dict[str, Any]:
+    *parents, key = path.split(".")
+    if parents and parents[0] == "journal_rules[]":
+        return {"journal_rules": [{"name": "Journal all mail", key: value}]}
+    overrides: dict[str, Any] = {key: value}
+    for parent in reversed(parents):
+        overrides = {parent: overrides}
+    return overrides
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: f.path)
+def test_every_example_is_a_valid_value(field: docgen.FieldDoc) -> None:
+    text = spec_text(_with_example(field.path, field.example))
+    shape_problems = [d for d in diagnostics(text) if d.code < "JG200"]
+    assert shape_problems == []
+
+
+def test_the_spec_doc_names_every_field_and_its_parameter() -> None:
+    text = docgen.spec_markdown()
+    assert "### `connector.tls.domain`" in text
+    assert "`New-OutboundConnector -TlsDomain`" in text
+    assert "### `journal_rules[].enabled`" in text
+    assert "| Default | `true` |" in text
+    assert "whole number (from 0 to 7)" in text
+
+
+def test_every_documented_example_reports_its_code() -> None:
+    documented = [code for code in CODES if docgen.trigger_source(code) is not None]
+    assert all(code.startswith("JG") for code in documented)
+    for code in documented:
+        message = docgen.example_message(code)
+        assert message is not None
+        assert f"[{code}]: " in message
+
+
+def test_every_check_code_has_an_example() -> None:
+    checks = [code for code in CODES if code.startswith(("JG2", "JG3"))]
+    assert [code for code in checks if docgen.trigger_source(code) is None] == []
+
+
+def test_a_wrong_example_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(docgen._TRIGGERS, "JG205", {})
+    with pytest.raises(AssertionError, match="documented example of JG205 reports nothing"):
+        docgen.example_message("JG205")
+
+
+def test_module_writes_both_docs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "journalgen.docgen", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "wrote docs/spec.md\nwrote docs/checks.md\n"
+    for relative, text in docgen.documents().items():
+        assert (tmp_path / relative).read_text(encoding="utf-8") == text
