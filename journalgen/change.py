@@ -12,7 +12,7 @@ import jinja2
 
 from journalgen import __version__
 from journalgen.diagnostics import Diagnostic
-from journalgen.emit import summary_lines
+from journalgen.emit import summary_lines, what_is_journaled
 from journalgen.plan import Plan, Resource, Value
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -134,6 +134,7 @@ def render_change(
             r=plan.resolved,
             version=__version__,
             summary=summary_lines(plan),
+            what=what_is_journaled(plan),
             hashes={name: hashlib.sha256(data).hexdigest() for name, data in scripts.items()},
             warnings=warnings,
             previous=previous,

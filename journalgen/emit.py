@@ -80,7 +80,11 @@ def render_apply(plan: Plan) -> bytes:
     """The apply script for a plan, as the bytes written to disk."""
     return to_script_bytes(
         render_template(
-            "apply.ps1.j2", plan=plan, meta=script_meta(plan), summary=summary_lines(plan)
+            "apply.ps1.j2",
+            plan=plan,
+            meta=script_meta(plan),
+            summary=summary_lines(plan),
+            what=what_is_journaled(plan),
         )
     )
 
@@ -131,6 +135,13 @@ def _hosts(plan: Plan) -> str:
     if c.routing == "mx_record":
         return "the journal domain's MX records"
     return ", ".join(c.smart_hosts)
+
+
+def what_is_journaled(plan: Plan) -> str:
+    """``all mail`` when some enabled rule journals every message, else what the rules select."""
+    if any(r.enabled and r.scope == "global" and r.recipient is None for r in plan.resolved.rules):
+        return "all mail"
+    return "selected mail"
 
 
 def summary_lines(plan: Plan) -> list[str]:
