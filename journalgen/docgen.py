@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 import typing
@@ -183,7 +184,7 @@ def _default(field: FieldInfo) -> str:
         return "**required**"
     value = field.default
     if value is None:
-        return "not set (see meaning)"
+        return "not set"
     if isinstance(value, BaseModel):
         return "its fields' defaults"
     if value == ():
@@ -195,10 +196,43 @@ def _yaml_scalar(value: Any) -> str:
     return yaml.safe_dump(value, allow_unicode=True).removesuffix("\n...\n").strip()
 
 
-def _example(key: str, value: Any) -> str:
-    return yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True, width=1000).rstrip(
-        "\n"
-    )
+def example_data(path: str, value: Any) -> dict[str, Any]:
+    """The example value nested under its parents, as it would appear in a spec."""
+    *parents, key = path.split(".")
+    data: Any = {key: value}
+    for parent in reversed(parents):
+        data = [data] if parent.endswith("[]") else data
+        data = {parent.removesuffix("[]"): data}
+    result: dict[str, Any] = data
+    return result
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents list items under their key, as the samples do."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _example(path: str, value: Any) -> str:
+    return yaml.dump(
+        example_data(path, value),
+        Dumper=_IndentedDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1000,
+    ).rstrip("\n")
+
+
+_DEFAULT_SENTENCE = re.compile(r"\s*Default: (.+?\.)(?=\s|$)")
+
+
+def _split_default(meaning: str) -> tuple[str, str | None]:
+    """The description without its 'Default: ...' sentence, and that sentence's text."""
+    match = _DEFAULT_SENTENCE.search(meaning)
+    if match is None:
+        return meaning, None
+    return (meaning[: match.start()] + meaning[match.end() :]).strip(), match.group(1).rstrip(".")
 
 
 def _field_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
@@ -233,13 +267,16 @@ def sections(model: type[BaseModel] = Spec, prefix: str = "") -> Iterator[Sectio
         if inner is not None:
             nested.append((f"{path}[]" if is_list else path, inner, field, is_list))
             continue
+        meaning, default = _split_default(_words(field.description))
+        if default is None or field.default is not None:
+            default = _default(field)
         plain.append(
             FieldDoc(
                 path=path,
                 key=key,
-                meaning=_words(field.description),
+                meaning=meaning,
                 type=describe(field.annotation, field.metadata),
-                default=_default(field),
+                default=default,
                 exchange=EXCHANGE[path],
                 example=EXAMPLES[path],
             )
@@ -307,7 +344,7 @@ def spec_markdown() -> str:
                 f"| Exchange | {field.exchange or 'none: used by journalgen only'} |",
                 "",
                 "```yaml",
-                _example(field.key, field.example),
+                _example(field.path, field.example),
                 "```",
                 "",
             ]
