@@ -21,6 +21,7 @@ class PsCode(str):
 _SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PRINTABLE_ASCII = re.compile(r"[ -~]*")
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 
@@ -155,6 +156,8 @@ def _int_literal(value: int) -> PsCode:
 
 
 def _str_literal(value: str) -> PsCode:
+    if _PRINTABLE_ASCII.fullmatch(value):  # most values: one quoted run, no [char] needed
+        return PsCode(_quote(value))
     parts: list[str] = []
     run: list[str] = []
     for ch in value:
@@ -189,7 +192,9 @@ def _quote(text: str) -> str:
     # Mirrors CodeGeneration.EscapeSingleQuotedStringContent: each quote is doubled with
     # itself. Only ASCII ' reaches here today, since the curly quotes are not ASCII and are
     # written as [char] instead, but the rule must stay right for all five.
-    return "'" + "".join(ch * 2 if ch in _SINGLE_QUOTES else ch for ch in text) + "'"
+    for quote in _SINGLE_QUOTES:
+        text = text.replace(quote, quote * 2)
+    return "'" + text + "'"
 
 
 def _element(item: object) -> str:
@@ -233,15 +238,22 @@ def _resembles_signature(text: str) -> bool:
     compact = "".join(text.split()).lower()
     if len(compact) >= _SIGNATURE_MAX_LEN:
         return False
-    distance = _edit_distance(compact + "\n", _SIGNATURE_LINE)
-    return distance < _SIGNATURE_THRESHOLD + _SIGNATURE_MARGIN
+    limit = _SIGNATURE_THRESHOLD + _SIGNATURE_MARGIN
+    return _edit_distance_below(compact + "\n", _SIGNATURE_LINE, limit)
 
 
-def _edit_distance(a: str, b: str) -> int:
+def _edit_distance_below(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance between ``a`` and ``b`` is less than ``limit``."""
+    # Every comment is compared, so stop as soon as the answer is known: the distance is at
+    # least the difference in length, and no row's minimum is below the previous row's.
+    if abs(len(a) - len(b)) >= limit:
+        return False
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) >= limit:
+            return False
         previous = current
-    return previous[-1]
+    return previous[-1] < limit
