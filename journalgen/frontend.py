@@ -95,6 +95,16 @@ def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
     return model
 
 
+def _homes(key: str, model: type[BaseModel] = Spec, prefix: str = "") -> list[str]:
+    """The mappings (as dotted paths) where ``key`` is a valid key, for a key in the wrong place."""
+    found = [prefix or "the top level"] if key in model.model_fields else []
+    for name, field in model.model_fields.items():
+        inner = _find_model(field.annotation)
+        if inner is not None:
+            found += _homes(key, inner, f"{prefix}.{name}" if prefix else name)
+    return found
+
+
 def _find_model(annotation: object) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -118,8 +128,11 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
         hint = ""
         if model is not None:
             close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+            homes = [home for home in _homes(key) if home != dotted(path[:-1])]
             if close:
                 hint = f"; did you mean '{close[0]}'?"
+            elif homes:
+                hint = f"; '{key}' belongs under {' or '.join(homes)}"
             else:
                 hint = f"; valid keys here: {', '.join(model.model_fields)}"
         parent = dotted(path[:-1]) or "the top level"
@@ -165,6 +178,8 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
         hint = f" (write {'true' if value.lower() in ('yes', 'on', 'y', 'true') else 'false'} without quotes)"
     elif kind == "string_type" and isinstance(value, int | bool):
         hint = " (put it in quotes to make it text)"
+    elif kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        hint = " (write it without quotes)"
     return "JG103", f"{where} must be {expected}, not {_show(value)}{hint}"
 
 

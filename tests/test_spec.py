@@ -60,6 +60,21 @@ def test_unknown_key_without_a_close_match_lists_the_valid_keys() -> None:
     assert "valid keys here: version, tenant, archive, contact" in message
 
 
+def test_key_in_the_wrong_section_says_where_it_belongs() -> None:
+    text = spec_text({"connector": {"queue_expiry_days": 3}})
+    [d] = diagnostics(text)
+    assert (d.code, f"{d.line}:{d.column}") == ("JG101", position(text, "queue_expiry_days"))
+    assert d.message == (
+        "unknown key 'queue_expiry_days' in connector; 'queue_expiry_days' belongs under ndr"
+    )
+
+
+def test_nested_key_at_the_top_level_says_where_it_belongs() -> None:
+    code, _, message = only({"tls": {"mode": "domain_validation"}})
+    assert code == "JG101"
+    assert message == "unknown key 'tls' in the top level; 'tls' belongs under connector"
+
+
 def test_missing_field_points_at_the_parent_mapping() -> None:
     text = spec_text({"tenant": {"organization": DROP}})
     assert found(text) == [("JG102", position(text, "primary_domain"))]
@@ -97,6 +112,12 @@ def test_wrong_type(overrides: dict[str, Any], prefix: str, expected: str) -> No
     [d] = diagnostics(text)
     assert (d.code, f"{d.line}:{d.column}") == ("JG103", after(text, prefix))
     assert f"must be {expected}, not" in d.message
+
+
+def test_quoted_number_suggests_removing_the_quotes() -> None:
+    assert only({"ndr": {"queue_expiry_days": "7"}})[2] == (
+        "ndr.queue_expiry_days must be a whole number, not the text '7' (write it without quotes)"
+    )
 
 
 def test_wrong_type_for_a_number_in_a_name_suggests_quotes() -> None:
