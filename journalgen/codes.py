@@ -257,7 +257,7 @@ CODES: dict[str, Code] = {
             E,
             "ndr-in-journal-domain",
             "An NDR address in the journal domain is routed to the archive that just failed.",
-            JOURNALING + " (R4)",
+            "journalgen, following " + JOURNALING + " (R4)",
         ),
         Code(
             "JG206",
@@ -341,7 +341,7 @@ CODES: dict[str, Code] = {
             W,
             "duplicate-rule-coverage",
             "Two rules with the same scope and recipient journal every message twice.",
-            JOURNALING,
+            "journalgen",
         ),
         Code(
             "JG218",

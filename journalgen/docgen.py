@@ -389,6 +389,7 @@ _TRIGGERS: dict[str, dict[str, Any] | bytes] = {
     "JG110": {"journal_rules": [{"name": "All", "scope": "everyone"}]},
     "JG111": {"connector": {"smart_hosts": []}},
     "JG112": {"contact": {"alias": "SMTP Journaling"}},
+    "JG113": {"archive": {"journal_address": "<journal address from your archive>"}},
     "JG201": {
         "archive": {"journal_domain": "journal.contoso.com", "journal_address": "j@archive.example"}
     },
@@ -465,11 +466,12 @@ def example_message(code: str) -> str | None:
 
 
 _GROUPS = (
-    ("JG0", "The file and its YAML"),
-    ("JG1", "The spec's shape and values"),
-    ("JG2", "Microsoft's rules the spec alone decides"),
-    ("JG3", "Vendor presets"),
-    ("JG9", "journalgen itself"),
+    (("JG00", "JG01"), "The file and its YAML"),
+    (("JG02",), "The generated bundle"),
+    (("JG1",), "The spec's shape and values"),
+    (("JG2",), "Microsoft's rules the spec alone decides"),
+    (("JG3",), "Vendor presets"),
+    (("JG9",), "journalgen itself"),
 )
 
 
