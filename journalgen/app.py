@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from journalgen.diagnostics import Diagnostic, Severity
 from journalgen.errors import SpecError, UsageError
 
+if TYPE_CHECKING:
+    from journalgen.frontend import Checked
+
 SPEC_SUFFIXES = (".yaml", ".yml")
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,13 +99,48 @@ def _unique_stems(paths: list[Path]) -> None:
         seen[path.stem] = path
 
 
-def build(
-    paths: Iterable[str], out_dir: Path, *, strict: bool, previous: str | None = None
-) -> Outcome:
-    """Compile each spec into ``out_dir/<stem>/``, one at a time; a bad spec is reported and skipped."""
+def in_order(work: Callable[[Path], T], specs: Sequence[Path], jobs: int) -> Iterator[T]:
+    """``work`` on each spec, results in input order; spread over ``jobs`` processes when asked."""
+    if jobs <= 1 or len(specs) <= 1:
+        yield from map(work, specs)  # lazily, so one spec at a time is in memory
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Chunks save a round trip per spec; several chunks per worker keep every worker busy.
+    chunk = max(1, min(64, len(specs) // (jobs * 4)))
+    pool = ProcessPoolExecutor(jobs)
+    try:
+        yield from pool.map(work, specs, chunksize=chunk)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error, start no more specs
+
+
+def _build_one(
+    path: Path, *, out_dir: Path, strict: bool, old: Checked | None
+) -> tuple[Sequence[Diagnostic], list[str]]:
+    """One spec's diagnostics and the files written for it (none when it has errors)."""
     from journalgen.build import compile_bundle
     from journalgen.frontend import check_source
     from journalgen.write import write_files
+
+    try:
+        checked = check_source(read_spec(path), str(path), strict=strict)
+    except SpecError as exc:
+        return exc.diagnostics, []
+    written = write_files(out_dir / path.stem, compile_bundle(checked, old))
+    return checked.warnings, [str(p) for p in written]
+
+
+def build(
+    paths: Iterable[str],
+    out_dir: Path,
+    *,
+    strict: bool,
+    previous: str | None = None,
+    jobs: int = 1,
+) -> Outcome:
+    """Compile each spec into ``out_dir/<stem>/``, one at a time; a bad spec is reported and skipped."""
+    from journalgen.frontend import check_source
 
     specs = list(expand_inputs(paths))
     _unique_stems(specs)
@@ -114,17 +155,11 @@ def build(
             outcome.files.append(previous)
             outcome.add(previous, exc.diagnostics)
             return outcome
-    for path in specs:
-        name = str(path)
-        outcome.files.append(name)
-        try:
-            checked = check_source(read_spec(path), name, strict=strict)
-        except SpecError as exc:
-            outcome.add(name, exc.diagnostics)
-            continue
-        outcome.add(name, checked.warnings)
-        written = write_files(out_dir / path.stem, compile_bundle(checked, old))
-        outcome.written.extend(str(p) for p in written)
+    work = functools.partial(_build_one, out_dir=out_dir, strict=strict, old=old)
+    for path, (diagnostics, written) in zip(specs, in_order(work, specs, jobs), strict=True):
+        outcome.files.append(str(path))
+        outcome.add(str(path), diagnostics)
+        outcome.written.extend(written)
     return outcome
 
 
@@ -136,78 +171,83 @@ def _first_difference(expected: bytes, actual: bytes) -> tuple[int, int]:
     return line, at - (actual.rfind(b"\n", 0, at) + 1) + 1
 
 
-def check(paths: Iterable[str], out_dir: Path, *, strict: bool) -> Outcome:
+def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -> Outcome:
     """Compare each spec's bundle in ``out_dir`` with what the spec compiles to now."""
+    specs = list(expand_inputs(paths))
+    _unique_stems(specs)
+    outcome = Outcome()
+    work = functools.partial(_check_one, out_dir=out_dir, strict=strict)
+    for path, found in zip(specs, in_order(work, specs, jobs), strict=True):
+        outcome.files.append(str(path))
+        outcome.add(str(path), found)
+    return outcome
+
+
+def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Sequence[Diagnostic]:
+    """Every difference between one spec's bundle and what the spec compiles to now."""
     import hashlib
     import json
 
     from journalgen.build import compile_bundle
     from journalgen.frontend import check_source
 
-    specs = list(expand_inputs(paths))
-    _unique_stems(specs)
-    outcome = Outcome()
-    for path in specs:
-        name = str(path)
-        outcome.files.append(name)
+    name = str(path)
+    try:
+        checked = check_source(read_spec(path), name, strict=strict)
+    except SpecError as exc:
+        return exc.diagnostics
+    folder = out_dir / path.stem
+    fresh = compile_bundle(checked)
+    recorded: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        recorded = json.loads((folder / "manifest.json").read_bytes())["artifacts"]
+    found: list[Diagnostic] = []
+    for file, data in fresh.items():
+        target = folder / file
+        shown = str(target)
         try:
-            checked = check_source(read_spec(path), name, strict=strict)
-        except SpecError as exc:
-            outcome.add(name, exc.diagnostics)
+            actual = target.read_bytes()
+        except OSError:
+            found.append(
+                _bundle(
+                    shown,
+                    1,
+                    1,
+                    "JG022",
+                    f"missing; run: journalgen build {name} --out-dir {out_dir}",
+                )
+            )
             continue
-        folder = out_dir / path.stem
-        fresh = compile_bundle(checked)
-        recorded: dict[str, str] = {}
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            recorded = json.loads((folder / "manifest.json").read_bytes())["artifacts"]
-        found: list[Diagnostic] = []
-        for file, data in fresh.items():
-            target = folder / file
-            shown = str(target)
-            try:
-                actual = target.read_bytes()
-            except OSError:
-                found.append(
-                    _bundle(
-                        shown,
-                        1,
-                        1,
-                        "JG022",
-                        f"missing; run: journalgen build {name} --out-dir {out_dir}",
-                    )
+        if actual == data:
+            continue
+        line, column = _first_difference(data, actual)
+        if recorded.get(file) not in (None, hashlib.sha256(actual).hexdigest()):
+            found.append(
+                _bundle(
+                    shown,
+                    line,
+                    column,
+                    "JG021",
+                    "edited by hand since it was generated; build again and review the change",
                 )
-                continue
-            if actual == data:
-                continue
-            line, column = _first_difference(data, actual)
-            if recorded.get(file) not in (None, hashlib.sha256(actual).hexdigest()):
-                found.append(
-                    _bundle(
-                        shown,
-                        line,
-                        column,
-                        "JG021",
-                        "edited by hand since it was generated; build again and review the change",
-                    )
+            )
+        else:
+            found.append(
+                _bundle(
+                    shown,
+                    line,
+                    column,
+                    "JG020",
+                    f"stale: differs from what {name} compiles to now; run: journalgen build {name} --out-dir {out_dir}",
                 )
-            else:
+            )
+    if folder.is_dir():
+        for extra in sorted(p.name for p in folder.iterdir()):
+            if extra not in fresh:
                 found.append(
-                    _bundle(
-                        shown,
-                        line,
-                        column,
-                        "JG020",
-                        f"stale: differs from what {name} compiles to now; run: journalgen build {name} --out-dir {out_dir}",
-                    )
+                    _bundle(str(folder / extra), 1, 1, "JG023", "not generated by journalgen")
                 )
-        if folder.is_dir():
-            for extra in sorted(p.name for p in folder.iterdir()):
-                if extra not in fresh:
-                    found.append(
-                        _bundle(str(folder / extra), 1, 1, "JG023", "not generated by journalgen")
-                    )
-        outcome.add(name, found)
-    return outcome
+    return found
 
 
 def _bundle(file: str, line: int, column: int, code: str, message: str) -> Diagnostic:

@@ -22,6 +22,14 @@ format_option = click.option(
     help="How to print diagnostics: text (file:line:col), json, or GitHub annotations.",
 )
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Spread the specs over N processes; output and exit code are the same as with 1.",
+)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -94,15 +102,16 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
 )
 @strict_option
 @format_option
+@jobs_option
 def build(
-    specs: tuple[str, ...], out_dir: str, previous: str | None, strict: bool, fmt: str
+    specs: tuple[str, ...], out_dir: str, previous: str | None, strict: bool, fmt: str, jobs: int
 ) -> None:
     """Compile SPECS (files or folders) into OUT_DIR/<spec name>/; bad specs are skipped, exit 1."""
     from pathlib import Path
 
     from journalgen import app
 
-    outcome = app.build(specs, Path(out_dir), strict=strict, previous=previous)
+    outcome = app.build(specs, Path(out_dir), strict=strict, previous=previous, jobs=jobs)
     _emit(fmt, outcome, err=fmt == "text")
     if fmt == "text":
         click.echo(
@@ -124,13 +133,14 @@ def build(
 )
 @strict_option
 @format_option
-def check(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str) -> None:
+@jobs_option
+def check(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str, jobs: int) -> None:
     """Exit 1, naming the files, when a bundle in OUT_DIR is stale or was edited by hand."""
     from pathlib import Path
 
     from journalgen import app
 
-    outcome = app.check(specs, Path(out_dir), strict=strict)
+    outcome = app.check(specs, Path(out_dir), strict=strict, jobs=jobs)
     _emit(fmt, outcome, err=False)
     if fmt == "text" and outcome.ok:
         click.echo(f"{len(outcome.files)} bundle(s) up to date", err=True)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from journalgen.cli import main
 from journalgen.powershell import _SIGNATURE_LINE, _edit_distance_below
 from tests.conftest import ROOT, SAMPLES
 from tests.psparse import _edit_distance
@@ -46,3 +50,48 @@ def test_validate_does_not_import_jinja() -> None:
 def test_bounded_edit_distance_agrees_with_the_full_one(text: str, limit: int) -> None:
     expected = _edit_distance(text, _SIGNATURE_LINE) < limit
     assert _edit_distance_below(text, _SIGNATURE_LINE, limit) is expected
+
+
+@pytest.fixture
+def mixed_specs(tmp_path: Path) -> Path:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, folder / sample.name)
+    (folder / "broken.yaml").write_text("version: 1\ntenant:\n  primary_domain: contoso\n")
+    return folder
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def invoke(*args: str, out: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args, "--out-dir", str(out)])
+    return result.exit_code, result.output.replace(str(out), "OUT")
+
+
+def test_build_with_jobs_writes_the_same_bytes_and_reports_the_same(
+    mixed_specs: Path, tmp_path: Path
+) -> None:
+    one = invoke("build", str(mixed_specs), out=tmp_path / "one")
+    two = invoke("build", str(mixed_specs), "--jobs", "2", out=tmp_path / "two")
+    assert one[0] == 1
+    assert "broken.yaml:3:19: error[JG106]" in one[1]
+    assert "warning[" in one[1]
+    assert two == one
+    assert len(tree(tmp_path / "one")) >= len(SAMPLES)
+    assert tree(tmp_path / "two") == tree(tmp_path / "one")
+
+
+def test_check_with_jobs_reports_the_same(mixed_specs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    invoke("build", str(mixed_specs), out=out)
+    (out / SAMPLES[0].stem / "apply.ps1").write_bytes(b"edited")
+    (out / SAMPLES[-1].stem / "apply.ps1").unlink()
+    one = invoke("check", str(mixed_specs), out=out)
+    two = invoke("check", str(mixed_specs), "--jobs", "2", out=out)
+    assert one[0] == 1
+    assert "error[JG021]" in one[1]
+    assert "error[JG022]" in one[1]
+    assert two == one
