@@ -190,7 +190,11 @@ def connector_scope(r: Resolved) -> Iterator[Finding]:
 def tls(r: Resolved) -> Iterator[Finding]:
     c = r.connector
     tls_spec = r.spec.connector.tls
-    mode_path = ("connector", "tls", "mode") if tls_spec.mode is not None else ("connector",)
+    # Point at the written mode, or the nearest part of the connector section; with no section
+    # at all the preset chose the mode, so point at the vendor the spec names.
+    mode_path: tuple[str, ...] = ("connector", "tls", "mode")
+    if "connector" not in r.spec.model_fields_set:
+        mode_path = ("archive", "vendor")
     if c.tls_domain is not None and c.tls_mode != "domain_validation":
         yield Finding(
             "JG212",
