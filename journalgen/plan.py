@@ -86,6 +86,10 @@ class Plan:
     resources: tuple[Resource, ...]
 
     @property
+    def spec_stem(self) -> str:
+        return self.spec_name.rsplit(".", 1)[0] if "." in self.spec_name else self.spec_name
+
+    @property
     def contact(self) -> Resource:
         return self.resources[0]
 

@@ -44,7 +44,7 @@
 .EXAMPLE
     .\rollback.ps1 -UserPrincipalName admin@contoso.com -WhatIf
 .EXAMPLE
-    .\rollback.ps1 -BackupPath .\journalgen-backup-contoso-barracuda.yaml-20260101-120000.json
+    .\rollback.ps1 -BackupPath .\journalgen-backup-contoso-barracuda-20260101-120000.json
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }

@@ -47,7 +47,7 @@
 .EXAMPLE
     .\rollback.ps1 -UserPrincipalName admin@fabrikam.com -WhatIf
 .EXAMPLE
-    .\rollback.ps1 -BackupPath .\journalgen-backup-fabrikam-recipients.yaml-20260101-120000.json
+    .\rollback.ps1 -BackupPath .\journalgen-backup-fabrikam-recipients-20260101-120000.json
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }

@@ -522,7 +522,7 @@ try {
     }
     else {
         if (-not $BackupPath) {
-            $BackupPath = Join-Path -Path (Get-Location) -ChildPath ('journalgen-backup-{0}-{1}.json' -f $Journalgen.SpecName, (Get-Date -Format 'yyyyMMdd-HHmmss'))
+            $BackupPath = Join-Path -Path (Get-Location) -ChildPath ('journalgen-backup-{0}-{1}.json' -f [System.IO.Path]::GetFileNameWithoutExtension($Journalgen.SpecName), (Get-Date -Format 'yyyyMMdd-HHmmss'))
         }
         Save-JgBackup -Path $BackupPath
         Write-Host "Saved the current state to $BackupPath"

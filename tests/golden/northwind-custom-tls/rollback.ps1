@@ -44,7 +44,7 @@
 .EXAMPLE
     .\rollback.ps1 -UserPrincipalName admin@northwindtraders.com -WhatIf
 .EXAMPLE
-    .\rollback.ps1 -BackupPath .\journalgen-backup-northwind-custom-tls.yaml-20260101-120000.json
+    .\rollback.ps1 -BackupPath .\journalgen-backup-northwind-custom-tls-20260101-120000.json
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }
