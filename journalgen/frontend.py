@@ -136,7 +136,9 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
             else:
                 hint = f"; valid keys here: {', '.join(model.model_fields)}"
         parent = dotted(path[:-1]) or "the top level"
-        return "JG101", f"unknown key '{key}' in {parent}{hint}"
+        # repr() shows invisible characters, which are the likely reason the key is unknown.
+        shown = f"'{key}'" if key.isprintable() else repr(key)
+        return "JG101", f"unknown key {shown} in {parent}{hint}"
     if kind == "missing":
         parent = dotted(path[:-1]) or "the top level"
         return "JG102", f"missing required key '{path[-1]}' in {parent}"

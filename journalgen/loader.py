@@ -64,6 +64,11 @@ class LoadedDocument:
     index: PositionIndex
 
 
+def _quoted(text: str) -> str:
+    """Text in quotes, with invisible characters escaped so a message cannot hide or reorder them."""
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
 def _diag(file: str, pos: Position, code: str, message: str) -> Diagnostic:
     return Diagnostic(file, pos.line, pos.column, code, Severity.ERROR, message)
 
@@ -222,7 +227,7 @@ class _Builder:
                 self.error(
                     key_pos,
                     "JG008",
-                    f"duplicate key '{key}' (first defined at line {first.line}); keep one",
+                    f"duplicate key {_quoted(key)} (first defined at line {first.line}); keep one",
                 )
                 self.node(value_event, events, (*path, "\x00"), depth + 1)  # type: ignore[arg-type]
                 continue
@@ -285,7 +290,11 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None)
     lines = _LINE_BREAK.split(text)
     pos = _mark(mark, lines) if mark is not None else START
-    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    # Only a tab in the indentation up to the error is the tab problem; the pure-Python parser
+    # also refuses tabs inside values, which is a plain syntax error.
+    if mark is not None and "\t" in indent[: mark.column + 1]:
         return _diag(
             file, pos, "JG007", "tab character in indentation; YAML indents with spaces only"
         )

@@ -54,6 +54,12 @@ def test_duplicate_key_names_both_lines() -> None:
     assert "'primary_domain'" in diagnostic.message
 
 
+def test_duplicate_key_with_a_bidi_override_is_shown_escaped() -> None:
+    [diagnostic] = diagnostics("version: 1\nna\u202eme: a\nna\u202eme: b\n")
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("JG008", 3, 1)
+    assert diagnostic.message == "duplicate key 'na\\u202eme' (first defined at line 2); keep one"
+
+
 def test_anchor_and_alias_are_both_reported() -> None:
     text = "version: 1\ntenant: &t\n  primary_domain: a.com\narchive: *t\n"
     assert found(text) == [("JG009", "2:9"), ("JG009", "4:10")]
@@ -80,6 +86,16 @@ def test_tags_are_refused(value: str, where: str) -> None:
 
 def test_tab_in_indentation() -> None:
     assert found("version: 1\ntenant:\n\tprimary_domain: a.com\n") == [("JG007", "3:1")]
+
+
+def test_tab_inside_a_value_is_not_called_indentation(parser: str) -> None:
+    # YAML allows tabs inside plain values; libyaml reads them, the pure-Python parser does not.
+    text = spec_text({"contact": {"name": "SMTP\tJournaling"}}).replace(
+        '"SMTP\\tJournaling"', "SMTP\tJournaling"
+    )
+    assert "  name: SMTP\tJournaling\n" in text
+    expected = [("JG104", "13:9")] if parser == "libyaml" else [("JG006", "13:13")]
+    assert found(text) == expected
 
 
 def test_tab_after_a_lone_carriage_return_is_on_the_next_line() -> None:

@@ -60,6 +60,13 @@ def test_unknown_key_without_a_close_match_lists_the_valid_keys() -> None:
     assert "valid keys here: version, tenant, archive, contact" in message
 
 
+def test_unknown_key_with_an_invisible_character_is_shown_escaped() -> None:
+    text = spec_text({"contact": {"name\u200b": "SMTP Journaling"}})
+    [d] = diagnostics(text)
+    assert (d.code, f"{d.line}:{d.column}") == ("JG101", position(text, "name\u200b"))
+    assert d.message == "unknown key 'name\\u200b' in contact; did you mean 'name'?"
+
+
 def test_key_in_the_wrong_section_says_where_it_belongs() -> None:
     text = spec_text({"connector": {"queue_expiry_days": 3}})
     [d] = diagnostics(text)
