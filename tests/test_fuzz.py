@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from journalgen import loader
 from journalgen.errors import SpecError
 from journalgen.frontend import Checked, check_source
 
@@ -208,3 +210,32 @@ def test_random_values_grafted_into_a_valid_spec(grafts: list[tuple[str, str, An
         else:
             data[section] = value
     assert_checked_or_positioned(_dump(data))
+
+
+# --- both parsers agree -------------------------------------------------------------------------
+
+
+def _report(
+    raw: bytes, parser: Any, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, int, int, str]]:
+    monkeypatch.setattr(loader, "_Loader", parser)
+    try:
+        found = check_source(raw, "fuzz.yaml").warnings
+    except SpecError as exc:
+        found = exc.diagnostics
+    return [(d.code, d.line, d.column, d.message) for d in found]
+
+
+@FUZZ
+@given(mutated_sample())
+def test_both_parsers_report_the_same_once_the_yaml_parses(raw: bytes) -> None:
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML built without libyaml")
+    # Syntax errors are worded and placed differently by the two parsers; everything after
+    # parsing (positions of keys and values included) must not depend on which one ran.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast = _report(raw, yaml.CSafeLoader, monkeypatch)
+        slow = _report(raw, yaml.SafeLoader, monkeypatch)
+    syntax = {"JG006", "JG007", "JG013"}
+    assume(not any(code in syntax for code, *_ in fast + slow))
+    assert fast == slow
