@@ -521,6 +521,13 @@ def documents() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     root = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent
+    if not argv and not (root / "pyproject.toml").is_file():
+        # Installed from a wheel there is no docs/ folder to update, only site-packages.
+        print(
+            "journalgen.docgen: run it from a journalgen checkout, or name a folder",
+            file=sys.stderr,
+        )
+        return 2
     for relative, text in documents().items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
