@@ -180,8 +180,10 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
         hint = f" (write {'true' if value.lower() in ('yes', 'on', 'y', 'true') else 'false'} without quotes)"
     elif kind == "string_type" and isinstance(value, int | bool):
         hint = " (put it in quotes to make it text)"
-    elif kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        hint = " (write it without quotes)"
+    elif kind == "int_type" and isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
+        # Leading zeros keep a number text (YAML 1.1 would have read 0755 as octal).
+        leading_zero = re.fullmatch(r"-?0[0-9]+", value)
+        hint = " (write it without leading zeros)" if leading_zero else " (write it without quotes)"
     return "JG103", f"{where} must be {expected}, not {_show(value)}{hint}"
 
 

@@ -127,7 +127,10 @@ def test_octal_looking_number_is_a_wrong_type() -> None:
     text = spec_text({"ndr": {"queue_expiry_days": "0755"}}).replace("'0755'", "0755")
     [diagnostic] = diagnostics(text)
     assert (diagnostic.code, f"{diagnostic.line}:{diagnostic.column}") == ("JG103", "12:22")
-    assert "the text '0755'" in diagnostic.message
+    assert diagnostic.message == (
+        "ndr.queue_expiry_days must be a whole number, not the text '0755' "
+        "(write it without leading zeros)"
+    )
 
 
 def test_date_stays_text_and_is_checked_as_a_domain() -> None:
