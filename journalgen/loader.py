@@ -141,6 +141,10 @@ def _resolve(event: yaml.ScalarEvent) -> Scalar:
     return str(value)
 
 
+class _TooDeep(Exception):
+    """Nesting went past MAX_DEPTH; the problem is recorded and loading stops."""
+
+
 class _Builder:
     """Builds plain data from parser events, refusing what a spec must not contain."""
 
@@ -203,8 +207,9 @@ class _Builder:
                 "JG013",
                 f"nesting is deeper than {MAX_DEPTH} levels",
             )
-            self.skip(events)
-            return None
+            # Stop here: parsing the rest of a deeply nested file is quadratic in PyYAML's
+            # pure-Python scanner, so a small file could take minutes.
+            raise _TooDeep
         if isinstance(event, yaml.SequenceStartEvent):
             items: list[Any] = []
             for child in events:
@@ -259,16 +264,6 @@ class _Builder:
         )
         return None
 
-    def skip(self, events: Iterator[yaml.Event]) -> None:
-        level = 1
-        for event in events:
-            if isinstance(event, yaml.CollectionStartEvent):
-                level += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                level -= 1
-                if level == 0:
-                    return
-
 
 def _syntax_diagnostic(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
     if isinstance(exc, yaml.reader.ReaderError):
@@ -315,6 +310,8 @@ def load_yaml(raw: bytes, file: str) -> LoadedDocument:
         data = builder.build(iter(yaml.parse(text, Loader=_Loader)))
     except yaml.YAMLError as exc:
         builder.problems.append(_syntax_diagnostic(exc, text, file))
+        raise SpecError(builder.problems) from None
+    except _TooDeep:
         raise SpecError(builder.problems) from None
     if builder.problems:
         raise SpecError(builder.problems)
