@@ -54,8 +54,12 @@ def expand_inputs(paths: Iterable[str]) -> Iterator[Path]:
 
 
 def read_spec(path: Path) -> bytes:
+    """The spec's bytes, reading no more than one byte past the size limit."""
+    from journalgen.loader import MAX_BYTES
+
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise SpecError(

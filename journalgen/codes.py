@@ -223,6 +223,13 @@ CODES: dict[str, Code] = {
             "journalgen init writes a <...> placeholder for a value only the archive vendor can issue; it must be replaced.",
             "journalgen init",
         ),
+        Code(
+            "JG114",
+            E,
+            "empty-value",
+            "A key with nothing after it is easy to misread: an empty journal rule recipient would journal everyone. Give a value, or remove the key to use its default.",
+            "journalgen",
+        ),
         # --- Microsoft's rules that the spec alone decides ---
         Code(
             "JG201",

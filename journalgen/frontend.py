@@ -6,7 +6,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +221,34 @@ def to_diagnostics(
     return out
 
 
+def _empty_values(data: object, path: tuple[str | int, ...]) -> Iterator[Finding]:
+    """Every key or list item written with no value (YAML null)."""
+    items: Iterable[tuple[str | int, object]] = ()
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    for key, value in items:
+        where = (*path, key)
+        if value is None:
+            what = f"'{dotted(where)}'"
+            yield Finding(
+                "JG114",
+                where,
+                f"{what} has no value; give one, or remove the key to use its default",
+            )
+        else:
+            yield from _empty_values(value, where)
+
+
+def _without_empty(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_empty(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_without_empty(v) for v in data if v is not None]
+    return data
+
+
 def _version_findings(data: dict[str, Any]) -> list[Finding]:
     if "version" not in data:
         return [
@@ -249,10 +277,16 @@ def check_document(document: LoadedDocument, source: bytes, *, strict: bool = Fa
     findings = _version_findings(document.data)
     if findings:
         raise SpecError(to_diagnostics(file, index, findings))
+    empty = list(_empty_values(document.data, ()))
+    data = _without_empty(document.data)
     try:
-        spec = Spec.model_validate(document.data)
+        spec = Spec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(to_diagnostics(file, index, _validation_findings(exc))) from None
+        nulls = {f.path for f in empty}
+        found = [f for f in _validation_findings(exc) if f.path not in nulls]
+        raise SpecError(to_diagnostics(file, index, empty + found)) from None
+    if empty:
+        raise SpecError(to_diagnostics(file, index, empty))
     resolved, findings = resolve(spec)
     if resolved is not None:
         findings = findings + run_checks(resolved)

@@ -99,7 +99,7 @@ def _decode(raw: bytes, file: str) -> str:
                     file,
                     START,
                     "JG004",
-                    f"file is {len(raw)} bytes; specs are limited to {MAX_BYTES}",
+                    f"file is larger than {MAX_BYTES} bytes, the limit for a spec",
                 )
             ]
         )

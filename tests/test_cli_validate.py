@@ -274,3 +274,15 @@ def test_sample_validates_without_warnings(name: str) -> None:
 def test_there_are_at_least_three_samples() -> None:
     assert len(SAMPLES) >= 3
     assert ROOT / "samples" / "contoso-mimecast.yaml" in SAMPLES
+
+
+def test_a_huge_file_is_refused_after_reading_only_past_the_limit(tmp_path: Path) -> None:
+    from journalgen import app
+    from journalgen.loader import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (MAX_BYTES * 4))
+    assert len(app.read_spec(big)) == MAX_BYTES + 1
+    result = CliRunner().invoke(main, ["validate", str(big)])
+    assert result.exit_code == 1
+    assert f"{big}:1:1: error[JG004]: file is larger than {MAX_BYTES} bytes" in result.output

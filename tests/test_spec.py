@@ -474,3 +474,27 @@ def test_invalid_choice_lists_the_choices() -> None:
     assert message == (
         "journal_rules[0].scope must be one of 'global', 'internal' or 'external'; got the text 'Global'"
     )
+
+
+# --- keys written with no value ----------------------------------------------------------------
+
+
+def test_an_empty_rule_recipient_is_refused_not_read_as_everyone() -> None:
+    text = spec_text().replace(
+        "- name: Journal all mail\n", "- name: Journal all mail\n  recipient:\n"
+    )
+    [d] = diagnostics(text)
+    assert (d.code, f"{d.line}:{d.column}") == ("JG114", after(text, "recipient:"))
+    assert d.message == (
+        "'journal_rules[0].recipient' has no value; give one, or remove the key to use its default"
+    )
+
+
+def test_an_empty_required_value_is_reported_once_with_other_errors() -> None:
+    text = spec_text({"ndr": {"address": None}, "contact": {"alias": "a b"}})
+    assert sorted(code for code, _ in found(text)) == ["JG112", "JG114"]
+
+
+def test_an_empty_list_item_is_refused() -> None:
+    text = spec_text({"tenant": {"other_domains": ["fabrikam.com", None]}})
+    assert [code for code, _ in found(text)] == ["JG114"]
