@@ -273,3 +273,17 @@ def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
         return outcome, None
     outcome.add(path, checked.warnings)
     return outcome, compile_bundle(checked)["apply.ps1"]
+
+
+def explain(path: str, fmt: str) -> tuple[Outcome, str | None]:
+    """The resolved spec with the origin of every value, or the spec's diagnostics."""
+    from journalgen import explain as explainer
+    from journalgen.frontend import check_source
+
+    outcome = Outcome(files=[path])
+    try:
+        checked = check_source(read_spec(Path(path)), path)
+    except SpecError as exc:
+        outcome.add(path, exc.diagnostics)
+        return outcome, None
+    return outcome, explainer.render(checked, fmt)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
 from journalgen import __version__
 from journalgen.errors import JournalgenError
+
+if TYPE_CHECKING:  # the app is imported lazily so --help and --version stay fast
+    from journalgen.app import Outcome
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -37,11 +40,9 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _emit(fmt: str, outcome: object, *, err: bool) -> None:
-    from journalgen.app import Outcome
+def _emit(fmt: str, outcome: Outcome, *, err: bool) -> None:
     from journalgen.report import render
 
-    assert isinstance(outcome, Outcome)
     if outcome.diagnostics or fmt == "json":
         click.echo(render(fmt, outcome.diagnostics, outcome.files), nl=False, err=err)
 
@@ -295,17 +296,10 @@ def init(
 )
 def explain(spec: str, fmt: str) -> None:
     """Print SPEC fully resolved, where each value came from, and the checks' warnings."""
-    from pathlib import Path
-
     from journalgen import app
-    from journalgen import explain as explainer
-    from journalgen.errors import SpecError
-    from journalgen.frontend import check_source
-    from journalgen.report import render
 
-    try:
-        checked = check_source(app.read_spec(Path(spec)), spec)
-    except SpecError as exc:
-        click.echo(render(fmt, exc.diagnostics, [spec]), nl=False)
+    outcome, text = app.explain(spec, fmt)
+    if text is None:
+        _emit(fmt, outcome, err=False)
         sys.exit(1)
-    click.echo(explainer.render(checked, fmt), nl=False)
+    click.echo(text, nl=False)
