@@ -284,6 +284,12 @@ function Compare-JgSettings {
     return ,$changes
 }
 
+function Resolve-JgPath {
+    # .NET file methods resolve relative paths against the process folder, not PowerShell's.
+    param([string] $Path)
+    return $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+}
+
 function Connect-Jg {
     # Signs in as the parameters ask; returns whether this script opened the session.
     if ($SkipConnect) { return $false }
@@ -363,7 +369,7 @@ try {
     $rows | Format-Table -AutoSize -Wrap | Out-String -Width 240 | Write-Host
     if ($JsonPath) {
         $json = ConvertTo-Json -InputObject ([ordered]@{ Spec = $Journalgen.SpecName; SpecSha256 = $Journalgen.SpecSha256; Objects = $observed }) -Depth 6
-        [System.IO.File]::WriteAllText($JsonPath, $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+        [System.IO.File]::WriteAllText((Resolve-JgPath $JsonPath), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
         Write-Host "Wrote the observed state to $JsonPath"
     }
     $failing = @($rows | Where-Object { $_.Status -ne 'PASS' })

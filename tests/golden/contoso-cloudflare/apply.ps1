@@ -293,6 +293,12 @@ function Compare-JgSettings {
     return ,$changes
 }
 
+function Resolve-JgPath {
+    # .NET file methods resolve relative paths against the process folder, not PowerShell's.
+    param([string] $Path)
+    return $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+}
+
 function Connect-Jg {
     # Signs in as the parameters ask; returns whether this script opened the session.
     if ($SkipConnect) { return $false }
@@ -498,7 +504,7 @@ function Save-JgBackup {
         Objects    = @($objects)
     }
     $json = ConvertTo-Json -InputObject $backup -Depth 6
-    [System.IO.File]::WriteAllText($Path, $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+    [System.IO.File]::WriteAllText((Resolve-JgPath $Path), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
 }
 
 $JgConnected = $false

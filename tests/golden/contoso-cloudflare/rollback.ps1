@@ -297,6 +297,12 @@ function Compare-JgSettings {
     return ,$changes
 }
 
+function Resolve-JgPath {
+    # .NET file methods resolve relative paths against the process folder, not PowerShell's.
+    param([string] $Path)
+    return $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+}
+
 function Connect-Jg {
     # Signs in as the parameters ask; returns whether this script opened the session.
     if ($SkipConnect) { return $false }
