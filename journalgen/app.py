@@ -27,7 +27,6 @@ class Outcome:
     files: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -121,8 +120,8 @@ def in_order(work: Callable[[Path], T], specs: Sequence[Path], jobs: int) -> Ite
 
 def _build_one(
     path: Path, *, out_dir: Path, strict: bool, old: Checked | None
-) -> tuple[Sequence[Diagnostic], list[str]]:
-    """One spec's diagnostics and the files written for it (none when it has errors)."""
+) -> Sequence[Diagnostic]:
+    """Write one spec's bundle, unless it has errors; its diagnostics."""
     from journalgen.build import compile_bundle
     from journalgen.frontend import check_source
     from journalgen.write import write_files
@@ -130,9 +129,9 @@ def _build_one(
     try:
         checked = check_source(read_spec(path), str(path), strict=strict)
     except SpecError as exc:
-        return exc.diagnostics, []
-    written = write_files(out_dir / path.stem, compile_bundle(checked, old))
-    return checked.warnings, [str(p) for p in written]
+        return exc.diagnostics
+    write_files(out_dir / path.stem, compile_bundle(checked, old))
+    return checked.warnings
 
 
 def build(
@@ -160,10 +159,10 @@ def build(
             outcome.add(previous, exc.diagnostics)
             return outcome
     work = functools.partial(_build_one, out_dir=out_dir, strict=strict, old=old)
-    for path, (diagnostics, written) in zip(specs, in_order(work, specs, jobs), strict=True):
+    # Only names and diagnostics are kept per spec, so memory stays flat however many there are.
+    for path, diagnostics in zip(specs, in_order(work, specs, jobs), strict=True):
         outcome.files.append(str(path))
         outcome.add(str(path), diagnostics)
-        outcome.written.extend(written)
     return outcome
 
 
