@@ -12,7 +12,7 @@ import jinja2
 
 from journalgen import __version__
 from journalgen.diagnostics import Diagnostic
-from journalgen.emit import summary_lines, what_is_journaled
+from journalgen.emit import new_environment, summary_lines, what_is_journaled
 from journalgen.plan import Plan, Resource, Value
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -42,28 +42,13 @@ def show(value: Value | object) -> str:
 def _finalize(value: object) -> object:
     if isinstance(value, MdText):
         return value
-    if isinstance(value, jinja2.Undefined):
-        str(value)
     return md_escape(show(value))
-
-
-def _load(name: str) -> str:
-    from importlib.resources import files
-
-    return (files("journalgen.templates") / name).read_text(encoding="utf-8")
 
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_load),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """The Markdown environment: every value is escaped unless the compiler made it."""
+    env = new_environment(_finalize)
     env.filters["code"] = lambda v: MdText("`" + str(v).replace("`", "'") + "`")
     return env
 

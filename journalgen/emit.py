@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
@@ -20,8 +21,6 @@ def _finalize(value: object) -> object:
     # as they are; anything else, whatever a template does to it, becomes a quoted literal.
     if isinstance(value, PsCode):
         return value
-    if isinstance(value, jinja2.Undefined):
-        str(value)  # StrictUndefined raises here, naming the missing variable
     return ps_literal(value)
 
 
@@ -44,19 +43,30 @@ def _load_template(name: str) -> str:
     return (files("journalgen.templates") / name).read_text(encoding="utf-8")
 
 
-@functools.cache
-def environment() -> jinja2.Environment:
-    """The one template environment; built and its templates compiled once per process."""
-    env = jinja2.Environment(
+def new_environment(finalize: Callable[[object], object]) -> jinja2.Environment:
+    """An environment over the packaged templates whose every output passes through ``finalize``."""
+
+    def strict_finalize(value: object) -> object:
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # StrictUndefined raises here, naming the missing variable
+        return finalize(value)
+
+    return jinja2.Environment(
         loader=jinja2.FunctionLoader(_load_template),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
+        finalize=strict_finalize,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The PowerShell environment; built and its templates compiled once per process."""
+    env = new_environment(_finalize)
     env.filters["comment"] = _comment
     env.filters["hashtable"] = _hashtable
     env.filters["ps"] = ps_literal
