@@ -24,6 +24,13 @@ format_option = click.option(
     show_default=True,
     help="How to print diagnostics: text (file:line:col), json, or GitHub annotations.",
 )
+out_dir_option = click.option(
+    "--out-dir",
+    "-d",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="The bundles' folder: one <spec name>/ folder per spec.",
+)
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 jobs_option = click.option(
     "--jobs",
@@ -89,13 +96,7 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--out-dir",
-    "-d",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder that receives one <spec name>/ folder per spec.",
-)
+@out_dir_option
 @click.option(
     "--previous",
     type=click.Path(dir_okay=False),
@@ -125,13 +126,7 @@ def build(
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--out-dir",
-    "-d",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder holding the bundles that `build` wrote.",
-)
+@out_dir_option
 @strict_option
 @format_option
 @jobs_option
