@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -244,9 +245,11 @@ def _resembles_signature(text: str) -> bool:
 
 def _edit_distance_below(a: str, b: str, limit: int) -> bool:
     """Whether the Levenshtein distance between ``a`` and ``b`` is less than ``limit``."""
-    # Every comment is compared, so stop as soon as the answer is known: the distance is at
-    # least the difference in length, and no row's minimum is below the previous row's.
-    if abs(len(a) - len(b)) >= limit:
+    # Every comment is compared, so stop as soon as the answer is known. Each edit accounts for
+    # at most one character of the longer string that the other lacks, so the distance is at
+    # least that count; and no row's minimum is below the previous row's.
+    shared = sum((Counter(a) & Counter(b)).values())
+    if max(len(a), len(b)) - shared >= limit:
         return False
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
