@@ -95,3 +95,15 @@ def test_check_with_jobs_reports_the_same(mixed_specs: Path, tmp_path: Path) -> 
     assert "error[JG021]" in one[1]
     assert "error[JG022]" in one[1]
     assert two == one
+
+
+def test_build_with_jobs_reports_a_write_failure_like_one_process(
+    mixed_specs: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    (out / SAMPLES[0].stem / "apply.ps1").mkdir(parents=True)
+    one = invoke("build", str(mixed_specs), out=out)
+    two = invoke("build", str(mixed_specs), "--jobs", "2", out=out)
+    assert one[0] == 1
+    assert "a folder has that name" in one[1]
+    assert two == one
