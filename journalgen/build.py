@@ -8,7 +8,7 @@ from pathlib import PurePath
 
 from journalgen import __version__
 from journalgen.change import render_change
-from journalgen.emit import render_apply, render_rollback, render_verify
+from journalgen.emit import render_scripts
 from journalgen.frontend import Checked
 from journalgen.plan import Plan, build_plan
 
@@ -38,11 +38,7 @@ def manifest(plan: Plan, artifacts: dict[str, bytes]) -> bytes:
 def compile_bundle(checked: Checked, previous: Checked | None = None) -> dict[str, bytes]:
     """Every file journalgen generates for one spec, by file name, in a stable order."""
     plan = plan_for(checked)
-    scripts = {
-        "apply.ps1": render_apply(plan),
-        "verify.ps1": render_verify(plan),
-        "rollback.ps1": render_rollback(plan),
-    }
+    scripts = render_scripts(plan)
     old = plan_for(previous) if previous is not None else None
     files = {**scripts, "CHANGE.md": render_change(plan, scripts, checked.warnings, old)}
     return {**files, "manifest.json": manifest(plan, files)}

@@ -86,31 +86,36 @@ def render_template(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
 
 
+def render_scripts(plan: Plan) -> dict[str, bytes]:
+    """apply.ps1, verify.ps1 and rollback.ps1 for a plan, as the bytes written to disk.
+
+    The three share one desired-state block, rendered once.
+    """
+    block = render_template("_desired.ps1.j2", plan=plan, meta=script_meta(plan))
+    # Its own last newline would double the blank line the templates leave after it.
+    desired = PsCode(block.removesuffix("\n"))
+    return {
+        "apply.ps1": to_script_bytes(
+            render_template(
+                "apply.ps1.j2",
+                plan=plan,
+                desired=desired,
+                summary=summary_lines(plan),
+                what=what_is_journaled(plan),
+            )
+        ),
+        "verify.ps1": to_script_bytes(render_template("verify.ps1.j2", plan=plan, desired=desired)),
+        "rollback.ps1": to_script_bytes(
+            render_template(
+                "rollback.ps1.j2", plan=plan, desired=desired, removals=removal_lines(plan)
+            )
+        ),
+    }
+
+
 def render_apply(plan: Plan) -> bytes:
-    """The apply script for a plan, as the bytes written to disk."""
-    return to_script_bytes(
-        render_template(
-            "apply.ps1.j2",
-            plan=plan,
-            meta=script_meta(plan),
-            summary=summary_lines(plan),
-            what=what_is_journaled(plan),
-        )
-    )
-
-
-def render_verify(plan: Plan) -> bytes:
-    """The read-only verify script for a plan."""
-    return to_script_bytes(render_template("verify.ps1.j2", plan=plan, meta=script_meta(plan)))
-
-
-def render_rollback(plan: Plan) -> bytes:
-    """The rollback script for a plan."""
-    return to_script_bytes(
-        render_template(
-            "rollback.ps1.j2", plan=plan, meta=script_meta(plan), removals=removal_lines(plan)
-        )
-    )
+    """The apply script alone (``journalgen render``)."""
+    return render_scripts(plan)["apply.ps1"]
 
 
 def removal_lines(plan: Plan) -> list[str]:
