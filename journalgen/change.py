@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from journalgen.diagnostics import Diagnostic
 from journalgen.emit import new_environment, summary_lines, what_is_journaled
 from journalgen.plan import Plan, Resource, Value
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
 
 
 class MdText(str):
@@ -26,7 +25,7 @@ class MdText(str):
 
 def md_escape(value: object) -> str:
     """Plain text made inert in Markdown and table cells (non-ASCII shown as itself)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(value))
+    return str(value).translate(_MD_ESCAPES)
 
 
 def show(value: Value | object) -> str:
