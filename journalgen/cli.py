@@ -31,6 +31,20 @@ out_dir_option = click.option(
     type=click.Path(file_okay=False),
     help="The bundles' folder: one <spec name>/ folder per spec.",
 )
+
+
+def report_format_option(help: str) -> Callable[[F], F]:
+    """``--format text|json`` for commands whose output is a report, not diagnostics."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 jobs_option = click.option(
     "--jobs",
@@ -176,14 +190,7 @@ def schema() -> None:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@report_format_option("text for people, json for machines.")
 def presets(fmt: str) -> None:
     """List the vendor presets: regions, hosts, and each value's confidence and source."""
     from journalgen import catalog
@@ -281,14 +288,7 @@ def init(
 
 @main.command()
 @click.argument("spec", type=click.Path())
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: the resolved spec as commented YAML; json for machines.",
-)
+@report_format_option("text: the resolved spec as commented YAML; json for machines.")
 def explain(spec: str, fmt: str) -> None:
     """Print SPEC fully resolved, where each value came from, and the checks' warnings."""
     from journalgen import app

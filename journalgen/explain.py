@@ -210,17 +210,7 @@ def as_json(checked: Checked) -> str:
         ],
         "sources": _cited(r, explained),
         "notes": list(presets()[r.vendor].notes),
-        "warnings": [
-            {
-                "file": d.file,
-                "line": d.line,
-                "column": d.column,
-                "severity": str(d.severity),
-                "code": d.code,
-                "message": d.message,
-            }
-            for d in checked.warnings
-        ],
+        "warnings": [d.as_dict() for d in checked.warnings],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 

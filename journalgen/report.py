@@ -42,17 +42,7 @@ def as_json(diagnostics: Sequence[Diagnostic], files: Sequence[str]) -> str:
         "files": list(files),
         "errors": sum(d.severity is Severity.ERROR for d in diagnostics),
         "warnings": sum(d.severity is Severity.WARNING for d in diagnostics),
-        "diagnostics": [
-            {
-                "file": d.file,
-                "line": d.line,
-                "column": d.column,
-                "severity": str(d.severity),
-                "code": d.code,
-                "message": d.message,
-            }
-            for d in diagnostics
-        ],
+        "diagnostics": [d.as_dict() for d in diagnostics],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
