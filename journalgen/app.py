@@ -188,10 +188,9 @@ def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -
 
 def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Sequence[Diagnostic]:
     """Every difference between one spec's bundle and what the spec compiles to now."""
-    import hashlib
     import json
 
-    from journalgen.build import compile_bundle
+    from journalgen.build import BUNDLE_FILES, expected_bundle, sha256
     from journalgen.frontend import check_source
 
     name = str(path)
@@ -200,17 +199,19 @@ def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Sequence[Diagnosti
     except SpecError as exc:
         return exc.diagnostics
     folder = out_dir / path.stem
-    fresh = compile_bundle(checked)
+    built: dict[str, bytes] = {}
+    for file in BUNDLE_FILES:
+        with contextlib.suppress(OSError):
+            built[file] = (folder / file).read_bytes()
+    fresh = expected_bundle(checked, built)
     recorded: dict[str, str] = {}
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        recorded = json.loads((folder / "manifest.json").read_bytes())["artifacts"]
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        recorded = json.loads(built.get("manifest.json", b""))["artifacts"]
     found: list[Diagnostic] = []
     for file, data in fresh.items():
-        target = folder / file
-        shown = str(target)
-        try:
-            actual = target.read_bytes()
-        except OSError:
+        shown = str(folder / file)
+        actual = built.get(file)
+        if actual is None:
             found.append(
                 _bundle(
                     shown,
@@ -224,7 +225,7 @@ def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Sequence[Diagnosti
         if actual == data:
             continue
         line, column = _first_difference(data, actual)
-        if recorded.get(file) not in (None, hashlib.sha256(actual).hexdigest()):
+        if recorded.get(file) not in (None, sha256(actual)):
             found.append(
                 _bundle(
                     shown,

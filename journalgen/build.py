@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Mapping
 from pathlib import PurePath
 
 from journalgen import __version__
@@ -24,14 +26,24 @@ def plan_for(checked: Checked) -> Plan:
     return build_plan(checked.resolved, spec_name(checked.file), checked.source)
 
 
-def manifest(plan: Plan, artifacts: dict[str, bytes]) -> bytes:
+# CHANGE.md's comparison with an earlier spec (--previous) sits between these markers.
+PREVIOUS_SECTION = re.compile(
+    rb"<!-- journalgen:previous -->\n.*?<!-- /journalgen:previous -->\n\n", re.DOTALL
+)
+
+
+def manifest(
+    plan: Plan, artifacts: Mapping[str, bytes], previous: Mapping[str, object] | None = None
+) -> bytes:
     """The generator, the spec's hash and each artifact's hash, for auditors and ``check``."""
-    payload = {
+    payload: dict[str, object] = {
         "generator": f"journalgen {__version__}",
         "spec": plan.spec_name,
         "spec_sha256": plan.spec_sha256,
-        "artifacts": {name: hashlib.sha256(data).hexdigest() for name, data in artifacts.items()},
     }
+    if previous is not None:
+        payload["previous"] = dict(previous)
+    payload["artifacts"] = {name: sha256(data) for name, data in artifacts.items()}
     return (json.dumps(payload, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
@@ -41,4 +53,33 @@ def compile_bundle(checked: Checked, previous: Checked | None = None) -> dict[st
     scripts = render_scripts(plan)
     old = plan_for(previous) if previous is not None else None
     files = {**scripts, "CHANGE.md": render_change(plan, scripts, checked.warnings, old)}
-    return {**files, "manifest.json": manifest(plan, files)}
+    about_old = None if old is None else {"spec": old.spec_name, "spec_sha256": old.spec_sha256}
+    return {**files, "manifest.json": manifest(plan, files, about_old)}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def expected_bundle(checked: Checked, found: Mapping[str, bytes]) -> dict[str, bytes]:
+    """What a bundle of ``checked`` must hold, given the files ``found`` in it.
+
+    A CHANGE.md built with ``--previous`` compares the spec with an earlier one that ``check``
+    does not have. It is accepted as it is when the rest of it is what the spec compiles to now
+    and the manifest's hash still matches it, so neither stale nor edited text gets through.
+    """
+    fresh = compile_bundle(checked)
+    change = found.get("CHANGE.md")
+    try:
+        recorded = json.loads(found.get("manifest.json", b""))
+        previous = recorded["previous"]
+        recorded_change = recorded["artifacts"]["CHANGE.md"]
+    except (ValueError, KeyError, TypeError):
+        return fresh
+    if change is None or not isinstance(previous, dict) or sha256(change) != recorded_change:
+        return fresh
+    if PREVIOUS_SECTION.sub(b"", change, count=1) != fresh["CHANGE.md"]:
+        return fresh
+    files = {name: data for name, data in fresh.items() if name != "manifest.json"}
+    files["CHANGE.md"] = change
+    return {**files, "manifest.json": manifest(plan_for(checked), files, previous)}

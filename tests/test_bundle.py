@@ -264,3 +264,44 @@ def test_pre_commit_hooks_are_defined() -> None:
     assert set(ids) == {"journalgen-validate", "journalgen-check"}
     assert ids["journalgen-validate"]["entry"] == "journalgen validate"
     assert ids["journalgen-check"]["entry"].startswith("journalgen check")
+
+
+@pytest.fixture
+def built_with_previous(tmp_path: Path) -> tuple[Path, Path]:
+    old = tmp_path / "old.yaml"
+    old.write_text(spec_text())
+    spec = tmp_path / "tenant.yaml"
+    spec.write_text(spec_text({"connector": {"enabled": False}}))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(spec), "--previous", str(old), "-d", str(out)])
+    assert result.exit_code == 0, result.output
+    return spec, out
+
+
+def test_check_accepts_a_bundle_built_with_previous(built_with_previous: tuple[Path, Path]) -> None:
+    spec, out = built_with_previous
+    manifest = json.loads((out / "tenant" / "manifest.json").read_bytes())
+    assert manifest["previous"]["spec"] == "old.yaml"
+    result = CliRunner().invoke(main, ["check", str(spec), "-d", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_check_catches_an_edit_inside_the_previous_section(
+    built_with_previous: tuple[Path, Path],
+) -> None:
+    spec, out = built_with_previous
+    change = out / "tenant" / "CHANGE.md"
+    change.write_bytes(change.read_bytes().replace(b"| true | false |", b"| true | true |"))
+    result = CliRunner().invoke(main, ["check", str(spec), "-d", str(out)])
+    assert result.exit_code == 1
+    assert "CHANGE.md" in result.output and "error[JG021]" in result.output
+
+
+def test_check_catches_a_stale_bundle_built_with_previous(
+    built_with_previous: tuple[Path, Path],
+) -> None:
+    spec, out = built_with_previous
+    spec.write_text(spec_text({"connector": {"enabled": False, "comment": "Changed"}}))
+    result = CliRunner().invoke(main, ["check", str(spec), "-d", str(out)])
+    assert result.exit_code == 1
+    assert "error[JG020]" in result.output
