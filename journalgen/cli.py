@@ -93,7 +93,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(short_help="Report every problem in specs; exit 1 on any error.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path())
 @strict_option
 @format_option
@@ -108,7 +108,7 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     sys.exit(0 if outcome.ok else 1)
 
 
-@main.command()
+@main.command(short_help="Compile specs into change bundles.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path())
 @out_dir_option
 @click.option(
@@ -138,7 +138,7 @@ def build(
     sys.exit(0 if outcome.ok else 1)
 
 
-@main.command()
+@main.command(short_help="Fail when a bundle is stale or was edited by hand.")
 @click.argument("specs", nargs=-1, required=True, type=click.Path())
 @out_dir_option
 @strict_option
@@ -157,7 +157,7 @@ def check(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str, jobs: in
     sys.exit(0 if outcome.ok else 1)
 
 
-@main.command()
+@main.command(short_help="Print one spec's apply script.")
 @click.argument("spec", type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
 @strict_option
@@ -181,7 +181,7 @@ def render(spec: str, output: str | None, strict: bool, fmt: str) -> None:
         sys.stdout.buffer.flush()
 
 
-@main.command()
+@main.command(short_help="Print the spec's JSON Schema.")
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and CI)."""
     from journalgen import app
@@ -189,7 +189,7 @@ def schema() -> None:
     click.echo(app.schema_text(), nl=False)
 
 
-@main.command()
+@main.command(short_help="List the vendor presets and their sources.")
 @report_format_option("text for people, json for machines.")
 def presets(fmt: str) -> None:
     """List the vendor presets: regions, hosts, and each value's confidence and source."""
@@ -229,7 +229,7 @@ def _ask(
     return str(answer)
 
 
-@main.command()
+@main.command(short_help="Write a starter spec from a vendor preset.")
 @click.option("--vendor", help="The archive vendor (see `journalgen presets`).")
 @click.option("--region", help="The vendor region, where the vendor has regions.")
 @click.option("--domain", help="The tenant's primary mail domain, like contoso.com.")
@@ -286,7 +286,7 @@ def init(
         click.echo(text(left), nl=False, err=True)
 
 
-@main.command()
+@main.command(short_help="Show a spec fully resolved, with each value's origin.")
 @click.argument("spec", type=click.Path())
 @report_format_option("text: the resolved spec as commented YAML; json for machines.")
 def explain(spec: str, fmt: str) -> None:
