@@ -71,15 +71,20 @@ def _domain_problem(value: str) -> str | None:
     return None
 
 
-def domain(value: str) -> str:
-    safe_text(value)
-    _ascii(value, "a domain", "jg_domain")
-    problem = _domain_problem(value)
+def _require_domain(value: str, bare: str) -> str:
+    """Refuse ``value`` unless ``bare`` (it, less any allowed wildcard) is a domain name."""
+    problem = _domain_problem(bare)
     if problem:
         raise _fail(
             "jg_domain", "'{value}' is not a domain name: {problem}", value=value, problem=problem
         )
     return value
+
+
+def domain(value: str) -> str:
+    safe_text(value)
+    _ascii(value, "a domain", "jg_domain")
+    return _require_domain(value, value)
 
 
 def wildcard_domain(value: str) -> str:
@@ -93,12 +98,7 @@ def wildcard_domain(value: str) -> str:
             "'{value}' has a wildcard inside it; only a leading '*.' is allowed",
             value=value,
         )
-    problem = _domain_problem(bare)
-    if problem:
-        raise _fail(
-            "jg_domain", "'{value}' is not a domain name: {problem}", value=value, problem=problem
-        )
-    return value
+    return _require_domain(value, bare)
 
 
 def onmicrosoft_domain(value: str) -> str:
