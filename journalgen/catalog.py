@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from journalgen.presets import REGIONAL_KEYS, VALUE_KEYS, Sourced, presets
+from journalgen.vendors import REGIONAL_KEYS, VALUE_KEYS, Sourced, presets
 
 _TEMPLATE_NAMES = {
     "primary_domain": "<primary domain>",
@@ -109,8 +109,8 @@ def markdown() -> str:
     out = [
         "# Archive vendors",
         "",
-        "<!-- Generated from journalgen/vendors/*.yaml by journalgen.catalog.markdown(); do not",
-        "     edit by hand. Regenerate: python -m pytest tests/test_catalog.py --update-goldens -->",
+        "<!-- Generated from journalgen/vendors/*.yaml by `python tools/regen.py`; do not edit by",
+        "     hand. -->",
         "",
         "Each vendor preset fills in values a spec leaves out. Every value carries its source and",
         "how sure that source is:",

@@ -193,9 +193,9 @@ def schema() -> None:
 @report_format_option("text for people, json for machines.")
 def presets(fmt: str) -> None:
     """List the vendor presets: regions, hosts, and each value's confidence and source."""
-    from journalgen import catalog
+    from journalgen import app
 
-    click.echo(catalog.render(fmt), nl=False)
+    click.echo(app.presets(fmt), nl=False)
 
 
 def _ask(
@@ -260,30 +260,26 @@ def init(
     """Write a commented starter spec from a vendor preset, to read, adjust and validate."""
     from pathlib import Path
 
-    from journalgen import scaffold
-    from journalgen.errors import UsageError
+    from journalgen import app
     from journalgen.report import text
+    from journalgen.scaffold import InitRequest
 
-    if output and Path(output).exists() and not force:
-        raise UsageError(f"{output} already exists; use --force to overwrite it")
     if interactive is None:
         interactive = sys.stdin.isatty()
-    request = scaffold.InitRequest(
-        vendor, region, domain, organization, ndr_address, journal_address
+    request = InitRequest(vendor, region, domain, organization, ndr_address, journal_address)
+    started = app.init(
+        request,
+        _ask if interactive else None,
+        output=Path(output) if output else None,
+        force=force,
     )
-    spec_text = scaffold.render(scaffold.complete(request, _ask if interactive else None))
-    name = output or "-"
     if output:
-        from journalgen.write import write_atomic
-
-        write_atomic(Path(output), spec_text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(spec_text, nl=False)
-    left = scaffold.remaining(spec_text, name)
-    if left:
+        click.echo(started.text, nl=False)
+    if started.remaining:
         click.echo("still to do before it validates, or warnings to read:", err=True)
-        click.echo(text(left), nl=False, err=True)
+        click.echo(text(started.remaining), nl=False, err=True)
 
 
 @main.command(short_help="Show a spec fully resolved, with each value's origin.")

@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from journalgen.compiler import Checked
 from journalgen.diagnostics import Diagnostic
-from journalgen.frontend import Checked
-from journalgen.presets import presets
 from journalgen.resolve import Origin, Resolved
 from journalgen.scaffold import yaml_scalar
+from journalgen.vendors import presets
 
 COMMENT_COLUMN = 56
 WIDTH = 100

@@ -7,9 +7,9 @@ from typing import Any, Literal, TypeVar
 
 from journalgen.codes import severity_of
 from journalgen.diagnostics import Finding, Severity
-from journalgen.presets import Preset, Sourced, presets
 from journalgen.spec import NdrDomainPolicy, Routing, Scope, Spec, TlsMode
 from journalgen.textpolicy import alias_from_name
+from journalgen.vendors import Preset, Sourced, presets
 
 T = TypeVar("T")
 

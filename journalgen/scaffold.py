@@ -13,9 +13,9 @@ from pydantic_core import PydanticCustomError
 from journalgen import textpolicy
 from journalgen.diagnostics import Diagnostic
 from journalgen.errors import SpecError, UsageError
-from journalgen.presets import Preset, Sourced, presets
 from journalgen.resolve import fill_placeholder
 from journalgen.spec import SCHEMA_ID
+from journalgen.vendors import Preset, Sourced, presets
 
 Check = Callable[[str], str]
 # Ask the person at the terminal: (question, flag it stands for, choices or None, whether it may be
@@ -381,7 +381,7 @@ def generate(request: InitRequest) -> str:
 
 def remaining(spec_text: str, file: str) -> list[Diagnostic]:
     """What ``journalgen validate`` will say about a freshly written spec: what is left to do."""
-    from journalgen.frontend import check_source
+    from journalgen.compiler import check_source
 
     try:
         checked = check_source(spec_text.encode("utf-8"), file)

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
+from journalgen.compiler import check_source
 from journalgen.diagnostics import Diagnostic
 from journalgen.errors import SpecError
-from journalgen.frontend import check_source
 
 DROP = object()
 """An override value that removes the key."""

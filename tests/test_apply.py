@@ -11,10 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journalgen.build import compile_bundle, plan_for
+from journalgen.compiler import Checked, check_source, compile_bundle, plan_for
 from journalgen.emit import environment, render_template
 from journalgen.errors import SpecError
-from journalgen.frontend import Checked, check_source
 from journalgen.plan import COMPARE, Plan, Resource, build_plan, diff, normalise
 from tests.conftest import ROOT, SAMPLES, Golden
 from tests.psparse import assert_clean, command_parameters, commands, eval_string_expr, parse_ps

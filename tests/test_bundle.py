@@ -8,10 +8,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from journalgen.build import BUNDLE_FILES, compile_bundle, plan_for
+from journalgen.bundle import BUNDLE_FILES
 from journalgen.change import md_escape, plan_changes
 from journalgen.cli import main
-from journalgen.frontend import check_source
+from journalgen.compiler import check_source, compile_bundle, plan_for
 from tests.conftest import ROOT, SAMPLES
 from tests.psparse import commands
 from tests.spectext import spec_text

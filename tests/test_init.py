@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from journalgen import textpolicy
 from journalgen.cli import main
+from journalgen.compiler import check_source
 from journalgen.errors import SpecError
-from journalgen.frontend import check_source
 from journalgen.loader import load_yaml
-from journalgen.presets import presets
 from journalgen.spec import SCHEMA_ID
+from journalgen.vendors import presets
 
 FLAGS = [
     "--domain",

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from journalgen import presets as presets_module
+from journalgen import vendors as presets_module
 from journalgen.cli import main
+from journalgen.compiler import check_source
 from journalgen.errors import SpecError
-from journalgen.frontend import check_source
-from journalgen.presets import PresetError, load_presets, presets
+from journalgen.vendors import PresetError, load_presets, presets
 from tests.conftest import SAMPLES
 
 ACME = """\

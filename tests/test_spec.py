@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from journalgen.frontend import check_source
+from journalgen.compiler import check_source
 from journalgen.spec import Spec
 from tests.spectext import DROP, after, diagnostics, found, position, spec_text
 

@@ -1,4 +1,4 @@
-"""The front end: spec file bytes to a resolved, checked spec, or every diagnostic at once."""
+"""Translate pydantic's validation errors into journalgen's findings, in plain words and with codes."""
 
 from __future__ import annotations
 
@@ -6,31 +6,14 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from journalgen.checks import run_checks
-from journalgen.codes import severity_of
-from journalgen.diagnostics import Diagnostic, Finding, has_errors, promote_warnings
-from journalgen.errors import SpecError
-from journalgen.loader import LoadedDocument, PositionIndex, load_yaml
-from journalgen.resolve import Resolved, resolve
-from journalgen.spec import SPEC_VERSIONS, Spec
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """A spec that compiles: its resolved values, the SHA-256 source bytes, and its warnings."""
-
-    file: str
-    source: bytes
-    resolved: Resolved
-    warnings: tuple[Diagnostic, ...]
-
+from journalgen.diagnostics import Finding
+from journalgen.spec import Spec
 
 _CODE_BY_TYPE = {
     "extra_forbidden": "JG101",
@@ -57,7 +40,7 @@ def dotted(path: Sequence[str | int]) -> str:
     return out
 
 
-def _show(value: object) -> str:
+def show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -155,9 +138,9 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
     if kind in ("greater_than_equal", "less_than_equal"):
         return "JG109", f"{where} is {value}; it must be {_range_text(ctx)}"
     if kind == "literal_error":
-        return "JG110", f"{where} must be one of {ctx.get('expected')}; got {_show(value)}"
+        return "JG110", f"{where} must be one of {ctx.get('expected')}; got {show(value)}"
     if kind == "string_pattern_mismatch":
-        return "JG110", f"{where} must be a lowercase name like 'mimecast'; got {_show(value)}"
+        return "JG110", f"{where} must be a lowercase name like 'mimecast'; got {show(value)}"
     if kind == "too_short":
         return "JG111", f"{where} needs at least {ctx.get('min_length')} entry"
     expected = {
@@ -184,7 +167,7 @@ def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str
         # Leading zeros keep a number text (YAML 1.1 would have read 0755 as octal).
         leading_zero = re.fullmatch(r"-?0[0-9]+", value)
         hint = " (write it without leading zeros)" if leading_zero else " (write it without quotes)"
-    return "JG103", f"{where} must be {expected}, not {_show(value)}{hint}"
+    return "JG103", f"{where} must be {expected}, not {show(value)}{hint}"
 
 
 def _range_text(ctx: dict[str, Any]) -> str:
@@ -195,7 +178,8 @@ def _range_text(ctx: dict[str, Any]) -> str:
     return f"at most {ctx.get('le')}"
 
 
-def _validation_findings(exc: ValidationError) -> list[Finding]:
+def validation_findings(exc: ValidationError) -> list[Finding]:
+    """One finding per pydantic error, each with its code and a message for people."""
     errors = exc.errors(include_url=False)
     failed = {tuple(e["loc"]) for e in errors}
     findings: list[Finding] = []
@@ -209,95 +193,3 @@ def _validation_findings(exc: ValidationError) -> list[Finding]:
         code, message = _message(error, path)
         findings.append(Finding(code, path, message, at_key=error["type"] == "extra_forbidden"))
     return findings
-
-
-def to_diagnostics(
-    file: str, index: PositionIndex, findings: Iterable[Finding]
-) -> list[Diagnostic]:
-    out = []
-    for f in findings:
-        pos = index.locate(f.path, prefer_key=f.at_key)
-        out.append(Diagnostic(file, pos.line, pos.column, f.code, severity_of(f.code), f.message))
-    return out
-
-
-def _empty_values(data: object, path: tuple[str | int, ...]) -> Iterator[Finding]:
-    """Every key or list item written with no value (YAML null)."""
-    items: Iterable[tuple[str | int, object]] = ()
-    if isinstance(data, dict):
-        items = data.items()
-    elif isinstance(data, list):
-        items = enumerate(data)
-    for key, value in items:
-        where = (*path, key)
-        if value is None:
-            what = f"'{dotted(where)}'"
-            yield Finding(
-                "JG114",
-                where,
-                f"{what} has no value; give one, or remove the key to use its default",
-            )
-        else:
-            yield from _empty_values(value, where)
-
-
-def _without_empty(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _without_empty(v) for k, v in data.items() if v is not None}
-    if isinstance(data, list):
-        return [_without_empty(v) for v in data if v is not None]
-    return data
-
-
-def _version_findings(data: dict[str, Any]) -> list[Finding]:
-    if "version" not in data:
-        return [
-            Finding(
-                "JG102",
-                ("version",),
-                "missing required key 'version'; a spec starts with 'version: 1'",
-            )
-        ]
-    version = data["version"]
-    supported = ", ".join(str(v) for v in SPEC_VERSIONS)
-    if isinstance(version, int) and not isinstance(version, bool):
-        if version in SPEC_VERSIONS:
-            return []
-        message = f"unsupported spec version {version}; this journalgen reads version {supported}"
-    else:
-        quoted = isinstance(version, str) and version.strip() in supported.split(", ")
-        hint = " (write it without quotes)" if quoted else ""
-        message = f"version must be the number {supported}, not {_show(version)}{hint}"
-    return [Finding("JG100", ("version",), message)]
-
-
-def check_document(document: LoadedDocument, source: bytes, *, strict: bool = False) -> Checked:
-    """Validate, resolve and check a loaded document; raise :class:`SpecError` on any error."""
-    file, index = document.file, document.index
-    findings = _version_findings(document.data)
-    if findings:
-        raise SpecError(to_diagnostics(file, index, findings))
-    empty = list(_empty_values(document.data, ()))
-    data = _without_empty(document.data)
-    try:
-        spec = Spec.model_validate(data)
-    except ValidationError as exc:
-        nulls = {f.path for f in empty}
-        found = [f for f in _validation_findings(exc) if f.path not in nulls]
-        raise SpecError(to_diagnostics(file, index, empty + found)) from None
-    if empty:
-        raise SpecError(to_diagnostics(file, index, empty))
-    resolved, findings = resolve(spec)
-    if resolved is not None:
-        findings = findings + run_checks(resolved)
-    diagnostics = to_diagnostics(file, index, findings)
-    if strict:
-        diagnostics = promote_warnings(diagnostics)
-    if resolved is None or has_errors(diagnostics):
-        raise SpecError(diagnostics)
-    return Checked(file, source, resolved, tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
-
-
-def check_source(source: bytes, file: str, *, strict: bool = False) -> Checked:
-    """The whole front end on one spec's bytes; ``file`` is the name shown in diagnostics."""
-    return check_document(load_yaml(source, file), source, strict=strict)

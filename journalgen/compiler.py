@@ -1,0 +1,79 @@
+"""The compiler's whole pipeline on one screen: spec bytes to a checked spec, and that to its bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from journalgen.checks import run_checks
+from journalgen.codes import severity_of
+from journalgen.diagnostics import Diagnostic, Finding, has_errors, promote_warnings
+from journalgen.errors import SpecError
+from journalgen.loader import PositionIndex, load_yaml
+from journalgen.plan import Plan, build_plan
+from journalgen.resolve import Resolved, resolve
+from journalgen.validation import validate_spec
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A spec that compiles: its resolved values, the SHA-256 source bytes, and its warnings."""
+
+    file: str
+    source: bytes
+    resolved: Resolved
+    warnings: tuple[Diagnostic, ...]
+
+
+def check_source(source: bytes, file: str, *, strict: bool = False) -> Checked:
+    """Front end: load, validate, resolve and check one spec; raise :class:`SpecError` on any error.
+
+    ``file`` is the name diagnostics show.
+    """
+    document = load_yaml(source, file)  # load: strict YAML, positions kept
+    spec, findings = validate_spec(document.data)  # spec: the pydantic models
+    resolved = None
+    if spec is not None:
+        resolved, found = resolve(spec)  # resolve: presets and defaults, with origins
+        findings += found
+        if resolved is not None:
+            findings += run_checks(resolved)  # checks: Microsoft's rules, with codes
+    diagnostics = locate(file, document.index, findings)
+    if strict:
+        diagnostics = promote_warnings(diagnostics)
+    if resolved is None or has_errors(diagnostics):
+        raise SpecError(diagnostics)
+    return Checked(file, source, resolved, tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
+
+
+def compile_bundle(checked: Checked, previous: Checked | None = None) -> dict[str, bytes]:
+    """Back end: every file journalgen generates for one spec, by name, in a stable order."""
+    from journalgen.bundle import manifest
+    from journalgen.change import render_change
+    from journalgen.emit import render_scripts
+
+    plan = plan_for(checked)  # plan: the ordered objects and their desired settings
+    scripts = render_scripts(plan)  # emit: PowerShell through the literal emitter
+    old = plan_for(previous) if previous is not None else None
+    files = {**scripts, "CHANGE.md": render_change(plan, scripts, checked.warnings, old)}
+    about_old = None if old is None else {"spec": old.spec_name, "spec_sha256": old.spec_sha256}
+    return {**files, "manifest.json": manifest(plan, files, about_old)}
+
+
+def plan_for(checked: Checked) -> Plan:
+    return build_plan(checked.resolved, spec_name(checked.file), checked.source)
+
+
+def spec_name(file: str) -> str:
+    """The spec's file name without folders: what generated files may show of it."""
+    return PurePath(file.replace("\\", "/")).name
+
+
+def locate(file: str, index: PositionIndex, findings: Iterable[Finding]) -> list[Diagnostic]:
+    """Findings (paths in the spec) as diagnostics (lines and columns in the file)."""
+    out = []
+    for f in findings:
+        pos = index.locate(f.path, prefer_key=f.at_key)
+        out.append(Diagnostic(file, pos.line, pos.column, f.code, severity_of(f.code), f.message))
+    return out

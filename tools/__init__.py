@@ -1,0 +1,1 @@
+"""Maintainer tools that live outside the wheel."""
