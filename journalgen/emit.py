@@ -86,30 +86,44 @@ def render_template(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
 
 
+SCRIPTS = ("apply.ps1", "verify.ps1", "rollback.ps1")
+
+
+@functools.cache
+def engine_text(script: str) -> str:
+    """The engine of one script (``templates/engine/``): everything after its desired state.
+
+    Rendered with no spec at hand, only the environment's globals, so it cannot depend on one:
+    a template that reaches for spec data fails here (StrictUndefined). Once per process.
+    """
+    return render_template(f"engine/{script}.j2")
+
+
 def render_scripts(plan: Plan) -> dict[str, bytes]:
     """apply.ps1, verify.ps1 and rollback.ps1 for a plan, as the bytes written to disk.
 
-    The three share one desired-state block, rendered once.
+    The three share one desired-state block, rendered once, and embed their engine as it is.
     """
     block = render_template("_desired.ps1.j2", plan=plan, meta=script_meta(plan))
     # Its own last newline would double the blank line the templates leave after it.
     desired = PsCode(block.removesuffix("\n"))
+    context: dict[str, dict[str, object]] = {
+        "apply.ps1": {"summary": summary_lines(plan), "what": what_is_journaled(plan)},
+        "verify.ps1": {},
+        "rollback.ps1": {"removals": removal_lines(plan)},
+    }
     return {
-        "apply.ps1": to_script_bytes(
+        script: to_script_bytes(
             render_template(
-                "apply.ps1.j2",
+                f"{script}.j2",
                 plan=plan,
                 desired=desired,
-                summary=summary_lines(plan),
-                what=what_is_journaled(plan),
+                # The skeleton ends the script with its own newline.
+                engine=PsCode(engine_text(script).removesuffix("\n")),
+                **context[script],
             )
-        ),
-        "verify.ps1": to_script_bytes(render_template("verify.ps1.j2", plan=plan, desired=desired)),
-        "rollback.ps1": to_script_bytes(
-            render_template(
-                "rollback.ps1.j2", plan=plan, desired=desired, removals=removal_lines(plan)
-            )
-        ),
+        )
+        for script in SCRIPTS
     }
 
 

@@ -265,7 +265,7 @@ def render_template_string(source: str, **context: Any) -> str:
 
 
 def test_render_template_loads_packaged_templates() -> None:
-    assert "Invoke-JgStep" in render_template("_write.ps1.j2")
+    assert "Invoke-JgStep" in render_template("engine/write.ps1.j2")
 
 
 # --- what the script compares: the plan's model of it --------------------------------------
