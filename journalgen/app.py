@@ -205,6 +205,15 @@ def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
     return outcome, compile_bundle(checked)["apply.ps1"]
 
 
+def engine(*, hash_only: bool) -> bytes:
+    """The engine every spec of this version embeds, byte for byte as hashed; or its SHA-256."""
+    from journalgen.emit import engine_bytes, engine_sha256
+
+    if hash_only:
+        return (engine_sha256() + "\n").encode("ascii")
+    return engine_bytes()
+
+
 def explain(path: str, fmt: str) -> tuple[Outcome, str | None]:
     """The resolved spec with the origin of every value, or the spec's diagnostics."""
     from journalgen import explain as explainer

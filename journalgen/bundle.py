@@ -13,6 +13,7 @@ from journalgen import __version__
 from journalgen.codes import severity_of
 from journalgen.compiler import Checked, compile_bundle, plan_for
 from journalgen.diagnostics import Diagnostic
+from journalgen.emit import engine_sha256
 from journalgen.plan import Plan
 
 BUNDLE_FILES = ("apply.ps1", "verify.ps1", "rollback.ps1", "CHANGE.md", "manifest.json")
@@ -30,9 +31,13 @@ def sha256(data: bytes) -> str:
 def manifest(
     plan: Plan, artifacts: Mapping[str, bytes], previous: Mapping[str, object] | None = None
 ) -> bytes:
-    """The generator, the spec's hash and each artifact's hash, for auditors and ``check``."""
+    """The generator and its engine's hash, the spec's hash and each artifact's hash.
+
+    For auditors and ``check``; ``engine_sha256`` is :func:`journalgen.emit.engine_sha256`.
+    """
     payload: dict[str, object] = {
         "generator": f"journalgen {__version__}",
+        "engine_sha256": engine_sha256(),
         "spec": plan.spec_name,
         "spec_sha256": plan.spec_sha256,
     }

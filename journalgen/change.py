@@ -11,7 +11,7 @@ import jinja2
 
 from journalgen import __version__
 from journalgen.diagnostics import Diagnostic
-from journalgen.emit import new_environment, summary_lines, what_is_journaled
+from journalgen.emit import engine_sha256, new_environment, summary_lines, what_is_journaled
 from journalgen.plan import Plan, Resource, Value
 
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
@@ -109,7 +109,7 @@ def render_change(
     warnings: Sequence[Diagnostic],
     previous: Plan | None = None,
 ) -> bytes:
-    """CHANGE.md for a plan, naming the SHA-256 of the spec and of each script."""
+    """CHANGE.md for a plan, naming the SHA-256 of the spec, of each script and of the engine."""
     text = (
         environment()
         .get_template("CHANGE.md.j2")
@@ -120,6 +120,7 @@ def render_change(
             summary=summary_lines(plan),
             what=what_is_journaled(plan),
             hashes={name: hashlib.sha256(data).hexdigest() for name, data in scripts.items()},
+            engine_sha256=engine_sha256(),
             warnings=warnings,
             previous=previous,
             changes=plan_changes(previous, plan) if previous is not None else [],

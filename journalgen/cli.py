@@ -181,6 +181,21 @@ def render(spec: str, output: str | None, strict: bool, fmt: str) -> None:
         sys.stdout.buffer.flush()
 
 
+@main.command(short_help="Print the engine a board reviews once per release.")
+@click.option("--hash", "hash_only", is_flag=True, help="Print only its SHA-256 (engine_sha256).")
+def engine(hash_only: bool) -> None:
+    """Print the engine that every spec's apply, verify and rollback scripts embed.
+
+    The output is exactly what engine_sha256 in manifest.json and CHANGE.md hashes (CRLF), so
+    `journalgen engine | sha256sum` prints the same hash as `journalgen engine --hash`.
+    """
+    from journalgen import app
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(app.engine(hash_only=hash_only))
+    sys.stdout.buffer.flush()
+
+
 @main.command(short_help="Print the spec's JSON Schema.")
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and CI)."""

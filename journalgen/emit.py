@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
@@ -77,9 +78,13 @@ def environment() -> jinja2.Environment:
 
 def to_script_bytes(text: str) -> bytes:
     """UTF-8 with BOM and CRLF: what Windows PowerShell 5.1 and signing tools read safely."""
+    return UTF8_BOM + _crlf_ascii(text)
+
+
+def _crlf_ascii(text: str) -> bytes:
     if not text.isascii():
         raise ValueError("generated script is not pure ASCII")
-    return UTF8_BOM + text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
+    return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("ascii")
 
 
 def render_template(name: str, **context: object) -> str:
@@ -87,6 +92,9 @@ def render_template(name: str, **context: object) -> str:
 
 
 SCRIPTS = ("apply.ps1", "verify.ps1", "rollback.ps1")
+# The first and last lines of every script's engine (templates/engine/_engine.ps1.j2).
+ENGINE_BEGIN = "# --- BEGIN journalgen engine: "
+ENGINE_END = "# --- END journalgen engine ---"
 
 
 @functools.cache
@@ -97,6 +105,21 @@ def engine_text(script: str) -> str:
     a template that reaches for spec data fails here (StrictUndefined). Once per process.
     """
     return render_template(f"engine/{script}.j2")
+
+
+def engine_bytes() -> bytes:
+    """What ``engine_sha256`` hashes: the engine of apply.ps1, verify.ps1 and rollback.ps1.
+
+    In that order, each exactly as its script holds it: the lines from :data:`ENGINE_BEGIN`
+    to :data:`ENGINE_END`, both included, with their CRLF line ends.
+    """
+    return b"".join(_crlf_ascii(engine_text(script)) for script in SCRIPTS)
+
+
+@functools.cache
+def engine_sha256() -> str:
+    """The engine's SHA-256: the same for every spec of this journalgen version."""
+    return hashlib.sha256(engine_bytes()).hexdigest()
 
 
 def render_scripts(plan: Plan) -> dict[str, bytes]:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journalgen.compiler import Checked, check_source, compile_bundle, plan_for
-from journalgen.emit import environment, render_template
+from journalgen.emit import ENGINE_BEGIN, environment, render_template
 from journalgen.errors import SpecError
 from journalgen.plan import COMPARE, Plan, Resource, build_plan, diff, normalise
 from tests.conftest import ROOT, SAMPLES, Golden
@@ -222,7 +222,7 @@ def test_engine_is_identical_for_every_spec() -> None:
     engines = set()
     for sample in SAMPLES:
         text = script_text(compile_bundle(checked(sample))["apply.ps1"])
-        engines.add(text[text.index("# Engine:") :])
+        engines.add(text[text.index(ENGINE_BEGIN) :])
     assert len(engines) == 1
 
 
@@ -374,7 +374,7 @@ def _set(data: dict[str, Any], path: tuple[str | int, ...], value: str) -> None:
 
 def _data_entries(text: str) -> list[tuple[str, str]]:
     """Every ``Key = value`` entry of the data block's hashtables, as source text."""
-    src = text[: text.index("# Engine:")].encode("ascii")
+    src = text[: text.index(ENGINE_BEGIN)].encode("ascii")
     tree = parse_ps(src)
     out: list[tuple[str, str]] = []
     stack = [tree.root_node]

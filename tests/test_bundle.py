@@ -12,6 +12,7 @@ from journalgen.bundle import BUNDLE_FILES
 from journalgen.change import md_escape, plan_changes
 from journalgen.cli import main
 from journalgen.compiler import check_source, compile_bundle, plan_for
+from journalgen.emit import ENGINE_BEGIN
 from tests.conftest import ROOT, SAMPLES
 from tests.psparse import commands
 from tests.spectext import spec_text
@@ -92,8 +93,8 @@ def test_rollback_removes_exactly_what_apply_creates(sample: Path) -> None:
         == {"MailContact", "OutboundConnector", "JournalRule"}
     )
     # Both act on the same objects: their desired-state blocks are identical.
-    block = slice(apply.index("$Journalgen = "), apply.index("# Engine:"))
-    assert apply[block] == rollback[rollback.index("$Journalgen = ") : rollback.index("# Engine:")]
+    block = slice(apply.index("$Journalgen = "), apply.index(ENGINE_BEGIN))
+    assert apply[block] == rollback[rollback.index("$Journalgen = ") : rollback.index(ENGINE_BEGIN)]
     plan = plan_for(check_source(sample.read_bytes(), sample.name))
     created = [
         f"Remove {r.title}." for r in reversed(plan.resources) if r.type != "TransportConfig"

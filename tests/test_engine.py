@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,13 +14,22 @@ from pathlib import Path
 import jinja2
 import jinja2.meta
 import pytest
+from click.testing import CliRunner
 
-from journalgen import emit
+from journalgen import __version__, emit
+from journalgen.cli import main
 from journalgen.compiler import check_source, compile_bundle
-from journalgen.emit import SCRIPTS, engine_text, environment, to_script_bytes
+from journalgen.emit import (
+    ENGINE_BEGIN,
+    ENGINE_END,
+    SCRIPTS,
+    engine_bytes,
+    engine_sha256,
+    engine_text,
+    environment,
+    to_script_bytes,
+)
 from tests.conftest import ROOT
-
-ENGINE_HEADER = "# " + "=" * 76 + "\n# Engine:"
 
 
 def packaged(folder: Traversable, prefix: str = "") -> set[str]:
@@ -55,10 +67,13 @@ def bundle(sample: str) -> dict[str, bytes]:
     return compile_bundle(check_source(path.read_bytes(), path.name))
 
 
-def engine_section(script: bytes) -> str:
-    text = script[3:].decode("ascii").replace("\r\n", "\n")
-    start = text.index(ENGINE_HEADER)
-    return text[start:]
+def engine_section(script: bytes) -> bytes:
+    """What an auditor cuts from a script: the BEGIN line through the END line, as bytes."""
+    begin = re.escape(ENGINE_BEGIN.encode("ascii"))
+    end = re.escape(ENGINE_END.encode("ascii"))
+    pattern = re.compile(rb"^" + begin + rb".*?^" + end + rb"\r\n", re.M | re.S)
+    (section,) = [found.group(0) for found in pattern.finditer(script)]
+    return section
 
 
 def test_the_package_holds_every_template_of_the_checkout_including_subfolders() -> None:
@@ -120,9 +135,51 @@ def test_two_different_specs_carry_byte_identical_engines() -> None:
         assert first[script] != second[script]
         engine = engine_section(first[script])
         assert engine == engine_section(second[script])
-        assert engine == engine_text(script)
-        # As bytes too: the file ends with the engine, CRLF and all.
-        assert first[script].endswith(to_script_bytes(engine).removeprefix(emit.UTF8_BOM))
+        assert engine == to_script_bytes(engine_text(script)).removeprefix(emit.UTF8_BOM)
+        # The engine ends the script: nothing of the spec follows it.
+        assert first[script].endswith(engine)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_engine_is_delimited_and_names_its_script(script: str) -> None:
+    text = engine_text(script)
+    assert text.startswith(f"{ENGINE_BEGIN}{script} ---\n")
+    assert text.endswith(f"\n{ENGINE_END}\n")
+    assert text.count(ENGINE_BEGIN) == text.count(ENGINE_END) == 1
+
+
+def test_an_auditor_recomputes_engine_sha256_from_the_scripts_alone() -> None:
+    files = bundle("fabrikam-recipients")
+    cut = b"".join(engine_section(files[script]) for script in SCRIPTS)
+    digest = hashlib.sha256(cut).hexdigest()
+    assert cut == engine_bytes()
+    assert digest == engine_sha256()
+    assert json.loads(files["manifest.json"])["engine_sha256"] == digest
+    row = f"| Engine (the same for every spec of journalgen {__version__}) | `{digest}` |"
+    assert row in files["CHANGE.md"].decode("utf-8").splitlines()
+
+
+def test_a_signature_block_appended_to_a_script_leaves_its_engine_as_hashed() -> None:
+    files = bundle("contoso-mimecast")
+    signed = files["apply.ps1"] + b"\r\n# SIG # Begin signature block\r\n# MIIx\r\n"
+    assert engine_section(signed) == engine_section(files["apply.ps1"])
+
+
+def test_engine_bytes_hold_each_scripts_engine_once_in_the_documented_order() -> None:
+    joined = engine_bytes()
+    assert [joined.count(f"{ENGINE_BEGIN}{s} ---".encode()) for s in SCRIPTS] == [1, 1, 1]
+    assert joined.index(b"apply.ps1 ---") < joined.index(b"verify.ps1 ---")
+    assert joined.index(b"verify.ps1 ---") < joined.index(b"rollback.ps1 ---")
+
+
+def test_cli_engine_prints_exactly_the_bytes_its_hash_covers() -> None:
+    runner = CliRunner()
+    text = runner.invoke(main, ["engine"])
+    digest = runner.invoke(main, ["engine", "--hash"])
+    assert text.exit_code == digest.exit_code == 0
+    assert text.stdout_bytes == engine_bytes()
+    assert digest.stdout == f"{engine_sha256()}\n"
+    assert hashlib.sha256(text.stdout_bytes).hexdigest() == engine_sha256()
 
 
 def test_the_engine_is_rendered_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,9 +139,12 @@ $Desired = @(
     }
 )
 
+# --- BEGIN journalgen engine: verify.ps1 ---
 # ============================================================================
 # Engine: the same for every spec compiled by journalgen 0.1.0. It holds no
 # tenant data; it reads $Desired above and compares it with the tenant.
+# The BEGIN-to-END lines of apply.ps1, verify.ps1 and rollback.ps1, in that
+# order, are what engine_sha256 in manifest.json and CHANGE.md hashes.
 # ============================================================================
 
 # How each setting is compared with what Exchange returns (R11).
@@ -389,3 +392,4 @@ finally {
     if ($JgConnected) { Disconnect-ExchangeOnline -Confirm:$false }
 }
 exit $JgExitCode
+# --- END journalgen engine ---

@@ -152,9 +152,12 @@ $Desired = @(
     }
 )
 
+# --- BEGIN journalgen engine: apply.ps1 ---
 # ============================================================================
 # Engine: the same for every spec compiled by journalgen 0.1.0. It holds no
 # tenant data; it reads $Desired above and compares it with the tenant.
+# The BEGIN-to-END lines of apply.ps1, verify.ps1 and rollback.ps1, in that
+# order, are what engine_sha256 in manifest.json and CHANGE.md hashes.
 # ============================================================================
 
 # How each setting is compared with what Exchange returns (R11).
@@ -555,3 +558,4 @@ finally {
     if ($JgConnected) { Disconnect-ExchangeOnline -Confirm:$false }
 }
 exit $JgExitCode
+# --- END journalgen engine ---
