@@ -201,3 +201,17 @@ def test_the_engine_is_rendered_once_per_process(monkeypatch: pytest.MonkeyPatch
         f"engine/{script}.j2" for script in SCRIPTS
     )
     assert rendered.count("apply.ps1.j2") == 2
+
+
+SED_RECIPE = "/^# --- BEGIN journalgen engine/,/^# --- END journalgen engine ---/p"
+
+
+@pytest.mark.skipif(shutil.which("sed") is None, reason="needs sed")
+def test_the_readme_recipe_recomputes_engine_sha256(tmp_path: Path) -> None:
+    assert f"sed -n '{SED_RECIPE}'" in (ROOT / "README.md").read_text(encoding="utf-8")
+    for script, data in bundle("contoso-custom").items():
+        (tmp_path / script).write_bytes(data)
+    cut = subprocess.run(
+        ["sed", "-n", SED_RECIPE, *SCRIPTS], cwd=tmp_path, check=True, capture_output=True
+    ).stdout
+    assert hashlib.sha256(cut).hexdigest() == engine_sha256()
