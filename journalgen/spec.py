@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+)
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from journalgen import textpolicy
 
@@ -21,6 +34,37 @@ Address = Annotated[str, AfterValidator(textpolicy.address), Field(max_length=32
 Alias = Annotated[str, AfterValidator(textpolicy.alias), Field(max_length=64)]
 SmartHost = Annotated[str, AfterValidator(textpolicy.smart_host)]
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """Where a spec field goes: the Exchange parameter it becomes, and a realistic example value.
+
+    ``exchange`` is ``None`` for a field that only steers journalgen. Every leaf field of the spec
+    carries one (see :func:`exchange` and :func:`journalgen_only`); the docs, ``explain`` and the
+    guard test that every field reaches the plan all read it. The example is also the JSON Schema's
+    ``examples``, which editors show.
+    """
+
+    exchange: str | None
+    example: Any
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        example = list(self.example) if isinstance(self.example, tuple) else self.example
+        return {**schema, "examples": [example]}
+
+
+def exchange(parameter: str, *, example: Any) -> Wiring:
+    """Metadata of a field the scripts pass to Exchange Online as ``parameter`` (Markdown)."""
+    return Wiring(parameter, example)
+
+
+def journalgen_only(*, example: Any) -> Wiring:
+    """Metadata of a field that steers journalgen (checks, presets) and is no Exchange parameter."""
+    return Wiring(None, example)
 
 
 def _list_as_tuple(value: object) -> object:
@@ -46,12 +90,26 @@ NdrDomainPolicy = Literal["tenant", "external", "any"]
 class Tenant(_Model):
     """The Microsoft 365 tenant being configured."""
 
-    primary_domain: Domain
+    primary_domain: Annotated[
+        Domain,
+        exchange(
+            "`Get-AcceptedDomain` (the scripts refuse to run in a tenant without it)",
+            example="contoso.com",
+        ),
+    ]
     """The tenant's primary SMTP domain, e.g. `contoso.com`. The apply script refuses to run
     against a tenant that does not have it as an accepted domain."""
-    organization: TenantDomain
+    organization: Annotated[
+        TenantDomain,
+        exchange(
+            "`Connect-ExchangeOnline -Organization`; checked at run time",
+            example="contoso.onmicrosoft.com",
+        ),
+    ]
     """The tenant's initial `.onmicrosoft.com` domain; used for app-only sign-in (`-Organization`)."""
-    other_domains: Items[Domain] = ()
+    other_domains: Annotated[
+        Items[Domain], journalgen_only(example=("contoso.co.uk", "fabrikam.com"))
+    ] = ()
     """Other accepted domains of the tenant; checks use them to keep journal routing and NDR
     addresses apart from the tenant's own mail."""
 
@@ -59,17 +117,30 @@ class Tenant(_Model):
 class Archive(_Model):
     """The external archive that receives journal reports."""
 
-    vendor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    vendor: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$"), journalgen_only(example="mimecast")]
     """The archive vendor; its preset supplies defaults (`mimecast`, `custom`, ...)."""
-    region: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")] | None = None
+    region: Annotated[
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")] | None, journalgen_only(example="us")
+    ] = None
     """The vendor region that picks the smart hosts, where the vendor has regions (e.g. `us`)."""
-    journal_domain: Domain | None = None
+    journal_domain: Annotated[
+        Domain | None,
+        exchange(
+            "`New-OutboundConnector -RecipientDomains` (its default)", example="journal.contoso.com"
+        ),
+    ] = None
     """The archive's journal domain. Default: from the vendor preset (Mimecast:
     `journal.<primary domain>`)."""
-    journal_address: Address | None = None
+    journal_address: Annotated[
+        Address | None,
+        exchange(
+            "`New-MailContact -ExternalEmailAddress`; the rules' `-JournalEmailAddress` names this contact",
+            example="journaling@journal.contoso.com",
+        ),
+    ] = None
     """The address journal reports are sent to. Default: from the vendor preset (Mimecast:
     `journaling@journal.<primary domain>`)."""
-    acknowledge_unconfirmed: bool = False
+    acknowledge_unconfirmed: Annotated[bool, journalgen_only(example=True)] = False
     """Accept preset values whose source is unconfirmed (for example smart hosts of a region
     that only a community script lists). Without it such values must be written out."""
 
@@ -77,50 +148,90 @@ class Archive(_Model):
 class Contact(_Model):
     """The external mail contact that stands for the journal address (`New-MailContact`)."""
 
-    name: Name = "SMTP Journaling"
+    name: Annotated[Name, exchange("`New-MailContact -Name`", example="SMTP Journaling")] = (
+        "SMTP Journaling"
+    )
     """`-Name`: the contact's unique name, at most 64 characters."""
-    display_name: DisplayName | None = None
+    display_name: Annotated[
+        DisplayName | None, exchange("`New-MailContact -DisplayName`", example="SMTP Journaling")
+    ] = None
     """`-DisplayName`, at most 256 characters. Default: the name."""
-    first_name: Name | None = None
+    first_name: Annotated[Name | None, exchange("`New-MailContact -FirstName`", example="SMTP")] = (
+        None
+    )
     """`-FirstName`."""
-    initials: Annotated[Text, Field(max_length=6)] | None = None
+    initials: Annotated[
+        Annotated[Text, Field(max_length=6)] | None,
+        exchange("`New-MailContact -Initials`", example="SJ"),
+    ] = None
     """`-Initials`, at most 6 characters."""
-    last_name: Name | None = None
+    last_name: Annotated[
+        Name | None, exchange("`New-MailContact -LastName`", example="Journaling")
+    ] = None
     """`-LastName`."""
-    alias: Alias | None = None
+    alias: Annotated[Alias | None, exchange("`New-MailContact -Alias`", example="Journaling")] = (
+        None
+    )
     """`-Alias`. Default: the name without the characters an alias cannot have."""
-    hidden_from_address_lists: bool = True
+    hidden_from_address_lists: Annotated[
+        bool, exchange("`Set-MailContact -HiddenFromAddressListsEnabled`", example=True)
+    ] = True
     """`Set-MailContact -HiddenFromAddressListsEnabled`: keep the contact out of the address book."""
 
 
 class Tls(_Model):
     """How the connector secures the SMTP session to the smart hosts."""
 
-    mode: TlsMode | None = None
+    mode: Annotated[
+        TlsMode | None,
+        exchange("`New-OutboundConnector -TlsSettings`", example="domain_validation"),
+    ] = None
     """`-TlsSettings`: `certificate_validation` (a certificate from a trusted CA, the default),
     `domain_validation` (also checks the certificate's name against `domain`) or
     `encryption_only` (no certificate check: a downgrade). Default: from the vendor preset."""
-    domain: WildcardDomain | None = None
+    domain: Annotated[
+        WildcardDomain | None,
+        exchange("`New-OutboundConnector -TlsDomain`", example="*.mimecast.com"),
+    ] = None
     """`-TlsDomain`: the name the certificate must carry; only with `domain_validation`."""
-    acknowledge_downgrade: bool = False
+    acknowledge_downgrade: Annotated[bool, journalgen_only(example=True)] = False
     """Must be `true` to use `encryption_only`."""
 
 
 class Connector(_Model):
     """The outbound connector that routes journal reports to the archive (`New-OutboundConnector`)."""
 
-    name: Name | None = None
+    name: Annotated[
+        Name | None, exchange("`New-OutboundConnector -Name`", example="Microsoft 365 to Mimecast")
+    ] = None
     """`-Name`, at most 64 characters. Default: `Microsoft 365 to <vendor>`."""
-    comment: Annotated[Text, Field(max_length=1024)] | None = None
+    comment: Annotated[
+        Annotated[Text, Field(max_length=1024)] | None,
+        exchange(
+            "`New-OutboundConnector -Comment`",
+            example="Sends journal reports to Mimecast over TLS.",
+        ),
+    ] = None
     """`-Comment`. Default: a line saying journalgen manages the connector and what it is for."""
-    enabled: bool = True
+    enabled: Annotated[bool, exchange("`New-OutboundConnector -Enabled`", example=True)] = True
     """`-Enabled`."""
-    recipient_domains: Items[WildcardDomain] | None = Field(default=None, min_length=1)
+    recipient_domains: Annotated[
+        Items[WildcardDomain] | None,
+        exchange("`New-OutboundConnector -RecipientDomains`", example=("journal.contoso.com",)),
+    ] = Field(default=None, min_length=1)
     """`-RecipientDomains`: mail to these domains uses the connector. Default: the journal domain."""
-    routing: Routing | None = None
+    routing: Annotated[
+        Routing | None, exchange("`New-OutboundConnector -UseMXRecord`", example="smart_hosts")
+    ] = None
     """`smart_hosts` (`-UseMXRecord $false -SmartHosts ...`) or `mx_record` (`-UseMXRecord $true`).
     Default: from the vendor preset."""
-    smart_hosts: Items[SmartHost] | None = Field(default=None, min_length=1)
+    smart_hosts: Annotated[
+        Items[SmartHost] | None,
+        exchange(
+            "`New-OutboundConnector -SmartHosts`",
+            example=("us-smtp-journal-1.mimecast.com", "203.0.113.25", "198.51.100.0/28"),
+        ),
+    ] = Field(default=None, min_length=1)
     """`-SmartHosts`: FQDNs, IP addresses or CIDR ranges. Default: the preset's hosts for the region."""
     tls: Tls = Tls()
     """`-TlsSettings` and `-TlsDomain`."""
@@ -129,25 +240,41 @@ class Connector(_Model):
 class JournalRule(_Model):
     """One journal rule (`New-JournalRule`)."""
 
-    name: Name
+    name: Annotated[
+        Name, exchange("`New-JournalRule -Name`", example="Journal all messages to Mimecast")
+    ]
     """`-Name`, unique, at most 64 characters."""
-    scope: Scope = "global"
+    scope: Annotated[Scope, exchange("`New-JournalRule -Scope`", example="external")] = "global"
     """`-Scope`: `global` (all messages), `internal` or `external`."""
-    recipient: Address | None = None
+    recipient: Annotated[
+        Address | None, exchange("`New-JournalRule -Recipient`", example="board@contoso.com")
+    ] = None
     """`-Recipient`: journal only mail to or from this one address; omit to journal everyone."""
-    enabled: bool = True
+    enabled: Annotated[
+        bool,
+        exchange(
+            "`New-JournalRule -Enabled`; `Enable-JournalRule`/`Disable-JournalRule` on update",
+            example=True,
+        ),
+    ] = True
     """`-Enabled`, always written out: a rule created without it does nothing."""
 
 
 class Ndr(_Model):
     """Where undeliverable journal reports go (`Set-TransportConfig`)."""
 
-    address: Address
+    address: Annotated[
+        Address,
+        exchange("`Set-TransportConfig -JournalingReportNdrTo`", example="journal-ndr@contoso.com"),
+    ]
     """`-JournalingReportNdrTo`: a dedicated address that receives undeliverable journal reports."""
-    queue_expiry_days: Annotated[int, Field(ge=0, le=7)] | None = None
+    queue_expiry_days: Annotated[
+        Annotated[int, Field(ge=0, le=7)] | None,
+        exchange("`Set-TransportConfig -JournalMessageExpirationDays`", example=7),
+    ] = None
     """`-JournalMessageExpirationDays` (0-7): how long undeliverable reports are queued.
     Left as the tenant has it when omitted."""
-    domain_policy: NdrDomainPolicy | None = None
+    domain_policy: Annotated[NdrDomainPolicy | None, journalgen_only(example="tenant")] = None
     """Where the NDR address must be: `tenant` (one of the tenant's domains, as Mimecast and
     Proofpoint ask), `external` (outside them, as MirrorWeb asks) or `any`. Default: from the
     vendor preset."""
@@ -156,7 +283,7 @@ class Ndr(_Model):
 class Limits(_Model):
     """Limits the checks enforce."""
 
-    max_journal_rules: Annotated[int, Field(ge=1, le=300)] = 50
+    max_journal_rules: Annotated[int, Field(ge=1, le=300), journalgen_only(example=10)] = 50
     """Warn when the spec has more journal rules than this (Microsoft documents 10, 50 or 300)."""
 
 
@@ -172,7 +299,7 @@ class Spec(_Model):
         json_schema_extra={"$id": SCHEMA_ID},
     )
 
-    version: Literal[1]
+    version: Annotated[Literal[1], journalgen_only(example=1)]
     """The spec format version. Only `1` exists."""
     tenant: Tenant
     archive: Archive
@@ -182,6 +309,56 @@ class Spec(_Model):
     """The journal rules, in the order they are created."""
     ndr: Ndr
     limits: Limits = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A field of the spec that holds a value, not a mapping; list items are written ``[]``."""
+
+    path: str
+    field: FieldInfo
+    wiring: Wiring | None
+
+
+def nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds, if any, and whether it is a list of them."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return nested_model(typing.get_args(annotation)[0])
+    if origin is tuple:
+        model, _ = nested_model(typing.get_args(annotation)[0])
+        return model, model is not None
+    return None, False
+
+
+def wiring_of(field: FieldInfo) -> Wiring | None:
+    return next((m for m in field.metadata if isinstance(m, Wiring)), None)
+
+
+def leaves(model: type[BaseModel] = Spec, prefix: str = "") -> Iterator[Leaf]:
+    """Every leaf field of ``model``, in the order a spec is written (like ``journal_rules[].name``)."""
+    for key, field in model.model_fields.items():
+        inner, is_list = nested_model(field.annotation)
+        if inner is None:
+            yield Leaf(f"{prefix}{key}", field, wiring_of(field))
+        else:
+            yield from leaves(inner, f"{prefix}{key}{'[]' if is_list else ''}.")
+
+
+def leaf_values(node: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
+    """Each leaf of a loaded spec: path (``journal_rules[0].name``), value, whether the file has it."""
+    for key, field in type(node).model_fields.items():
+        value = getattr(node, key)
+        inner, is_list = nested_model(field.annotation)
+        if inner is None:
+            yield f"{prefix}{key}", value, key in node.model_fields_set
+        elif is_list:
+            for index, item in enumerate(value):
+                yield from leaf_values(item, f"{prefix}{key}[{index}].")
+        else:
+            yield from leaf_values(value, f"{prefix}{key}.")
 
 
 def json_schema() -> dict[str, Any]:

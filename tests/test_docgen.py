@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from journalgen.codes import CODES
+from journalgen.spec import Ndr, Wiring, leaves
 from tests.spectext import diagnostics, spec_text
 from tools import regen as docgen
 
@@ -32,10 +33,15 @@ def test_committed_artefact_is_current(relative: str) -> None:
     )
 
 
-def test_every_field_has_an_exchange_entry_and_an_example() -> None:
-    paths = {field.path for field in FIELDS}
-    assert paths == set(docgen.EXCHANGE)
-    assert paths == set(docgen.EXAMPLES)
+def test_every_field_is_documented_in_spec_order() -> None:
+    assert [field.path for field in FIELDS] == [leaf.path for leaf in leaves()]
+
+
+def test_a_field_without_its_declaration_stops_the_docs(monkeypatch: pytest.MonkeyPatch) -> None:
+    field = Ndr.model_fields["domain_policy"]
+    monkeypatch.setattr(field, "metadata", [m for m in field.metadata if not isinstance(m, Wiring)])
+    with pytest.raises(AssertionError, match=r"ndr\.domain_policy: declare exchange"):
+        docgen.spec_markdown()
 
 
 def test_every_field_has_a_meaning() -> None:
