@@ -187,6 +187,15 @@ def connector_scope(r: Resolved) -> Iterator[Finding]:
         )
 
 
+def routing(r: Resolved) -> Iterator[Finding]:
+    if r.connector.routing != "smart_hosts" and r.spec.connector.smart_hosts is not None:
+        yield Finding(
+            "JG220",
+            ("connector", "smart_hosts"),
+            "smart hosts are only used with 'routing: smart_hosts'; remove them or change the routing",
+        )
+
+
 def tls(r: Resolved) -> Iterator[Finding]:
     c = r.connector
     tls_spec = r.spec.connector.tls
@@ -284,7 +293,7 @@ def rules(r: Resolved) -> Iterator[Finding]:
         )
 
 
-CHECKS: tuple[Check, ...] = (journal_target, ndr_address, connector_scope, tls, rules)
+CHECKS: tuple[Check, ...] = (journal_target, ndr_address, connector_scope, routing, tls, rules)
 
 
 def run_checks(resolved: Resolved) -> list[Finding]:

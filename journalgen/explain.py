@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel
 
 from journalgen.compiler import Checked
 from journalgen.diagnostics import Diagnostic
@@ -28,69 +25,9 @@ class Explained:
     origin: Origin
 
 
-def _written(spec: BaseModel, path: str) -> bool:
-    """Whether the spec file itself states the value at the dotted ``path``."""
-    node: Any = spec
-    parts = path.split(".")
-    for part in parts[:-1]:
-        node = getattr(node, part)
-    return parts[-1] in node.model_fields_set
-
-
-def resolved_values(r: Resolved) -> dict[str, object]:
-    """Every value of the resolved spec by dotted path, in the order a spec is written."""
-    c, k, s = r.contact, r.connector, r.spec
-    values: dict[str, object] = {
-        "tenant.primary_domain": r.primary_domain,
-        "tenant.organization": r.organization,
-        "tenant.other_domains": r.other_domains,
-        "archive.vendor": r.vendor,
-        "archive.region": r.region,
-        "archive.journal_domain": r.journal_domain,
-        "archive.journal_address": r.journal_address,
-        "archive.acknowledge_unconfirmed": s.archive.acknowledge_unconfirmed,
-        "contact.name": c.name,
-        "contact.display_name": c.display_name,
-        "contact.first_name": c.first_name,
-        "contact.initials": c.initials,
-        "contact.last_name": c.last_name,
-        "contact.alias": c.alias,
-        "contact.hidden_from_address_lists": c.hidden_from_address_lists,
-        "connector.name": k.name,
-        "connector.comment": k.comment,
-        "connector.enabled": k.enabled,
-        "connector.recipient_domains": k.recipient_domains,
-        "connector.routing": k.routing,
-        "connector.smart_hosts": k.smart_hosts,
-        "connector.tls.mode": k.tls_mode,
-        "connector.tls.domain": k.tls_domain,
-        "connector.tls.acknowledge_downgrade": s.connector.tls.acknowledge_downgrade,
-    }
-    for index, rule in enumerate(r.rules):
-        values[f"journal_rules[{index}].name"] = rule.name
-        values[f"journal_rules[{index}].scope"] = rule.scope
-        values[f"journal_rules[{index}].recipient"] = rule.recipient
-        values[f"journal_rules[{index}].enabled"] = rule.enabled
-    values["ndr.address"] = r.ndr.address
-    values["ndr.queue_expiry_days"] = r.ndr.queue_expiry_days
-    values["ndr.domain_policy"] = r.ndr.domain_policy
-    values["limits.max_journal_rules"] = r.max_journal_rules
-    return values
-
-
-def _origin(r: Resolved, path: str) -> Origin:
-    found = r.origins.get(path)
-    if found is not None:
-        return found
-    if path == "connector.smart_hosts":
-        return Origin("default", f"none: routing is {r.connector.routing}")
-    if "[" not in path and _written(r.spec, path):
-        return Origin("spec")
-    return Origin("default", "none" if path == "archive.region" else "journalgen default")
-
-
 def explain_values(r: Resolved) -> list[Explained]:
-    return [Explained(path, value, _origin(r, path)) for path, value in resolved_values(r).items()]
+    """Every leaf of the spec, in spec order, with its resolved value and origin."""
+    return [Explained(path, value, r.origins[path]) for path, value in r.values.items()]
 
 
 def origin_text(origin: Origin) -> str:
@@ -112,28 +49,35 @@ def _cited(r: Resolved, explained: list[Explained]) -> dict[str, str]:
 
 
 def _yaml_lines(explained: list[Explained]) -> list[tuple[str, str]]:
-    """(YAML line, origin comment) pairs; section and list-item lines have no comment."""
-    out: list[tuple[str, str]] = [("version: 1", "")]
+    """(YAML line, origin comment) pairs; section lines have no comment."""
+    out: list[tuple[str, str]] = []
     open_path: list[str] = []
     for item in explained:
-        head, _, leaf = item.path.rpartition(".")
-        parts = head.split(".")
-        rule = None
-        if parts[0].startswith("journal_rules["):
-            rule = parts[0]
-            parts = ["journal_rules", *parts[1:]]
-        for depth, part in enumerate(parts):
-            if open_path[: depth + 1] != parts[: depth + 1]:
-                out.append(("  " * depth + f"{part}:", ""))
-                open_path = parts[: depth + 1]
-        indent = "  " * len(parts)
-        if rule is not None:
-            if leaf == "name":
-                out.append((f"  - {leaf}: {yaml_scalar(item.value)}", origin_text(item.origin)))
+        *parents, leaf = item.path.split(".")
+        # "journal_rules[0]" is two levels: the list's key, then the item ("[0").
+        levels = [part for parent in parents for part in _split_index(parent)]
+        dash = False
+        for depth, level in enumerate(levels):
+            if open_path[: depth + 1] == levels[: depth + 1]:
                 continue
-            indent = "    "
-        out.append((f"{indent}{leaf}: {yaml_scalar(item.value)}", origin_text(item.origin)))
+            open_path = levels[: depth + 1]
+            if level.startswith("["):
+                dash = True  # the item's first line starts with "- "
+                continue
+            out.append((_indent(depth, dash) + f"{level}:", ""))
+            dash = False
+        line = _indent(len(levels), dash) + f"{leaf}: {yaml_scalar(item.value)}"
+        out.append((line, origin_text(item.origin)))
     return out
+
+
+def _split_index(part: str) -> list[str]:
+    key, bracket, index = part.partition("[")
+    return [key, bracket + index.rstrip("]")] if bracket else [key]
+
+
+def _indent(depth: int, dash: bool) -> str:
+    return "  " * (depth - 1) + "- " if dash else "  " * depth
 
 
 def _comment_block(title: str, entries: list[str]) -> list[str]:

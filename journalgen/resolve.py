@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from journalgen.codes import severity_of
 from journalgen.diagnostics import Finding, Severity
-from journalgen.spec import NdrDomainPolicy, Routing, Scope, Spec, TlsMode
+from journalgen.spec import JournalRule, NdrDomainPolicy, Routing, Scope, Spec, TlsMode, leaf_values
 from journalgen.textpolicy import alias_from_name
 from journalgen.vendors import Preset, Sourced, presets
 
@@ -85,7 +85,10 @@ class Resolved:
     rules: tuple[ResolvedRule, ...]
     ndr: ResolvedNdr
     max_journal_rules: int
+    values: dict[str, object] = field(default_factory=dict)
+    """Every leaf of the spec by path (``journal_rules[0].name``), resolved, in spec order."""
     origins: dict[str, Origin] = field(default_factory=dict)
+    """Where each of :attr:`values` came from."""
 
     @property
     def tenant_domains(self) -> tuple[str, ...]:
@@ -94,23 +97,27 @@ class Resolved:
 
 
 class _Resolver:
+    """The state of one resolution: the values it filled in, with their origins, and its findings.
+
+    Only values the spec leaves out are recorded here; :func:`_walk` marks every other value as
+    the spec's own or the model's default.
+    """
+
     def __init__(self, spec: Spec, preset: Preset) -> None:
         self.spec = spec
         self.preset = preset
-        self.origins: dict[str, Origin] = {}
+        self.filled: dict[str, tuple[object, Origin]] = {}
         self.findings: list[Finding] = []
 
-    def given(self, path: str, value: T) -> T:
-        self.origins[path] = Origin("spec")
+    def fill(self, path: str, value: T, origin: Origin) -> T:
+        self.filled[path] = (value, origin)
         return value
 
     def default(self, path: str, value: T, detail: str = "journalgen default") -> T:
-        self.origins[path] = Origin("default", detail)
-        return value
+        return self.fill(path, value, Origin("default", detail))
 
     def derived(self, path: str, value: T, detail: str) -> T:
-        self.origins[path] = Origin("derived", detail)
-        return value
+        return self.fill(path, value, Origin("derived", detail))
 
     def pick(
         self,
@@ -125,7 +132,7 @@ class _Resolver:
     ) -> T | None:
         """The spec's value, else a preset value it may use, else ``fallback``, else a finding."""
         if written is not None:
-            return self.given(path, written)
+            return written
         if sourced is not None and sourced.value is not None and sourced.confidence != "unknown":
             value = sourced.value
             if fmt is not None and isinstance(value, str):
@@ -134,10 +141,8 @@ class _Resolver:
             label = f"{self.preset.name} preset, {sourced.confidence}, source: {source}"
             origin = Origin("preset", label, source, sourced.confidence)
             if sourced.confidence == "confirmed":
-                self.origins[path] = origin
-                return value
+                return self.fill(path, value, origin)
             if self.spec.archive.acknowledge_unconfirmed:
-                self.origins[path] = origin
                 self.findings.append(
                     Finding(
                         "JG305",
@@ -146,7 +151,7 @@ class _Resolver:
                         f"source: {source}); check them against the vendor's console",
                     )
                 )
-                return value
+                return self.fill(path, value, origin)
             self.findings.append(
                 Finding(
                     "JG303",
@@ -225,7 +230,7 @@ def _show(value: object) -> str:
 
 
 def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
-    """Fill in every default; return findings instead when something cannot be filled."""
+    """Fill in every default, section by section; return findings instead when something cannot be filled."""
     known = presets()
     vendor = spec.archive.vendor
     if vendor not in known:
@@ -237,25 +242,74 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         ]
     preset = known[vendor]
     r = _Resolver(spec, preset)
-    archive, contact, connector, ndr = spec.archive, spec.contact, spec.connector, spec.ndr
+    fmt = {"primary_domain": spec.tenant.primary_domain, "region": spec.archive.region or ""}
+    journal_domain, journal_address = _archive(r, fmt)
+    contact = _contact(r)
+    connector = _connector(r, journal_domain, fmt)
+    rules = tuple(_rule(rule) for rule in spec.journal_rules)
+    ndr = _ndr(r)
+    if any(severity_of(f.code) is Severity.ERROR for f in r.findings):
+        return None, r.findings
+    assert journal_domain is not None and journal_address is not None
+    assert connector is not None and ndr is not None
+    values, origins = _walk(spec, r.filled)
+    resolved = Resolved(
+        spec=spec,
+        vendor=preset.name,
+        vendor_display_name=preset.display_name,
+        region=spec.archive.region,
+        primary_domain=spec.tenant.primary_domain,
+        organization=spec.tenant.organization,
+        other_domains=spec.tenant.other_domains,
+        journal_domain=journal_domain,
+        journal_address=journal_address,
+        contact=contact,
+        connector=connector,
+        rules=rules,
+        ndr=ndr,
+        max_journal_rules=spec.limits.max_journal_rules,
+        values=values,
+        origins=origins,
+    )
+    return resolved, r.findings
 
+
+def _walk(
+    spec: Spec, filled: dict[str, tuple[object, Origin]]
+) -> tuple[dict[str, object], dict[str, Origin]]:
+    """Every leaf of the spec, in spec order, with its resolved value and where it came from.
+
+    A value the resolver filled in has the origin it recorded; any other value is the spec's own
+    when the file writes it, else the model's default.
+    """
+    values: dict[str, object] = {}
+    origins: dict[str, Origin] = {}
+    for path, value, written in leaf_values(spec):
+        if path in filled:
+            value, origin = filled[path]
+        elif written:
+            origin = Origin("spec")
+        else:
+            origin = Origin("default", "none" if value in (None, ()) else "journalgen default")
+        values[path], origins[path] = value, origin
+    stray = sorted(set(filled) - set(values))
+    assert not stray, f"the resolver filled paths the spec does not have: {stray}"
+    return values, origins
+
+
+def _archive(r: _Resolver, fmt: dict[str, str]) -> tuple[str | None, str | None]:
+    """The journal domain and address: written, from the preset, or one from the other."""
+    archive, preset = r.spec.archive, r.preset
     region = archive.region
-    region_preset = None
-    if region is not None:
-        region_preset = preset.regions.get(region)
-        if region_preset is None:
-            regions = ", ".join(preset.regions) or "none"
-            r.findings.append(
-                Finding(
-                    "JG304",
-                    ("archive", "region"),
-                    f"{preset.display_name} has no region '{region}'; known regions: {regions}",
-                )
+    if region is not None and region not in preset.regions:
+        regions = ", ".join(preset.regions) or "none"
+        r.findings.append(
+            Finding(
+                "JG304",
+                ("archive", "region"),
+                f"{preset.display_name} has no region '{region}'; known regions: {regions}",
             )
-        r.given("archive.region", region)
-
-    primary = spec.tenant.primary_domain
-    fmt = {"primary_domain": primary, "region": region or ""}
+        )
     preset_address = preset.lookup("journal_address", region)
     address_known = archive.journal_address is not None or (
         preset_address is not None and preset_address.confidence != "unknown"
@@ -309,33 +363,35 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         where=("archive",),
         fmt={**fmt, "journal_domain": journal_domain or fmt.get("journal_domain", "")},
     )
+    return journal_domain, journal_address
 
-    contact_name = (
-        r.given("contact.name", contact.name)
-        if "name" in contact.model_fields_set
-        else r.default("contact.name", contact.name)
-    )
-    display_name = (
-        r.given("contact.display_name", contact.display_name)
-        if contact.display_name is not None
-        else r.derived("contact.display_name", contact_name, "the contact's name")
-    )
-    alias = (
-        r.given("contact.alias", contact.alias)
-        if contact.alias is not None
-        else r.derived(
-            "contact.alias",
-            alias_from_name(contact_name),
-            "the contact's name without the characters an alias cannot have",
-        )
-    )
-    for key in ("first_name", "initials", "last_name", "hidden_from_address_lists"):
-        if key in contact.model_fields_set:
-            r.given(f"contact.{key}", None)
-        else:
-            r.default(f"contact.{key}", None)
 
-    connector_name = r.pick(
+def _contact(r: _Resolver) -> ResolvedContact:
+    contact = r.spec.contact
+    display_name = contact.display_name or r.derived(
+        "contact.display_name", contact.name, "the contact's name"
+    )
+    alias = contact.alias or r.derived(
+        "contact.alias",
+        alias_from_name(contact.name),
+        "the contact's name without the characters an alias cannot have",
+    )
+    return ResolvedContact(
+        name=contact.name,
+        display_name=display_name,
+        first_name=contact.first_name,
+        initials=contact.initials,
+        last_name=contact.last_name,
+        alias=alias,
+        hidden_from_address_lists=contact.hidden_from_address_lists,
+    )
+
+
+def _connector(
+    r: _Resolver, journal_domain: str | None, fmt: dict[str, str]
+) -> ResolvedConnector | None:
+    connector, preset = r.spec.connector, r.preset
+    name = r.pick(
         "connector.name",
         connector.name,
         preset.connector_name,
@@ -362,14 +418,8 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
             where=("connector",),
             fmt=fmt,
         )
-    elif connector.smart_hosts is not None:
-        r.findings.append(
-            Finding(
-                "JG220",
-                ("connector", "smart_hosts"),
-                "smart hosts are only used with 'routing: smart_hosts'; remove them or change the routing",
-            )
-        )
+    elif connector.smart_hosts is None:
+        r.default("connector.smart_hosts", (), f"none: routing is {routing}")
     tls_mode = r.pick(
         "connector.tls.mode",
         connector.tls.mode,
@@ -378,105 +428,48 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         what="TLS mode",
         where=("connector",),
     )
-    if journal_domain is not None:
-        recipient_domains = (
-            r.given("connector.recipient_domains", connector.recipient_domains)
-            if connector.recipient_domains is not None
-            else r.derived("connector.recipient_domains", (journal_domain,), "the journal domain")
+    recipient_domains = connector.recipient_domains
+    if recipient_domains is None and journal_domain is not None:
+        recipient_domains = r.derived(
+            "connector.recipient_domains", (journal_domain,), "the journal domain"
         )
-    else:
-        recipient_domains = connector.recipient_domains or ()
-    comment = (
-        r.given("connector.comment", connector.comment)
-        if connector.comment is not None
-        else r.derived(
-            "connector.comment",
-            f"Managed by journalgen: sends journal reports for {primary} to {preset.display_name} ({journal_domain}).",
-            "journalgen's description of the connector",
-        )
+    comment = connector.comment or r.derived(
+        "connector.comment",
+        f"Managed by journalgen: sends journal reports for {r.spec.tenant.primary_domain} to "
+        f"{preset.display_name} ({journal_domain}).",
+        "journalgen's description of the connector",
     )
-    for key in ("enabled",):
-        r.origins[f"connector.{key}"] = (
-            Origin("spec")
-            if key in connector.model_fields_set
-            else Origin("default", "journalgen default")
-        )
-    r.origins["connector.tls.domain"] = (
-        Origin("spec") if connector.tls.domain is not None else Origin("default", "none")
+    if name is None or routing is None or smart_hosts is None or tls_mode is None:
+        return None
+    return ResolvedConnector(
+        name=name,
+        comment=comment,
+        enabled=connector.enabled,
+        recipient_domains=recipient_domains or (),
+        routing=routing,
+        # Smart hosts written with MX routing are reported by the checks (JG220), never used.
+        smart_hosts=smart_hosts if routing == "smart_hosts" else (),
+        tls_mode=tls_mode,
+        tls_domain=connector.tls.domain,
     )
 
+
+def _rule(rule: JournalRule) -> ResolvedRule:
+    return ResolvedRule(rule.name, rule.scope, rule.recipient, rule.enabled)
+
+
+def _ndr(r: _Resolver) -> ResolvedNdr | None:
+    ndr = r.spec.ndr
     domain_policy = r.pick(
         "ndr.domain_policy",
         ndr.domain_policy,
-        preset.ndr_domain_policy,
+        r.preset.ndr_domain_policy,
         "tenant",
         what="NDR domain policy",
         where=("ndr",),
     )
-    r.given("ndr.address", ndr.address)
-    if ndr.queue_expiry_days is not None:
-        r.given("ndr.queue_expiry_days", ndr.queue_expiry_days)
-    else:
+    if ndr.queue_expiry_days is None:
         r.default("ndr.queue_expiry_days", None, "left as the tenant has it")
-    for index, rule in enumerate(spec.journal_rules):
-        for key in ("name", "scope", "recipient", "enabled"):
-            path = f"journal_rules[{index}].{key}"
-            r.origins[path] = (
-                Origin("spec")
-                if key in rule.model_fields_set
-                else Origin("default", "journalgen default")
-            )
-    for key in ("primary_domain", "organization", "other_domains"):
-        r.origins[f"tenant.{key}"] = (
-            Origin("spec") if key in spec.tenant.model_fields_set else Origin("default", "none")
-        )
-    r.origins["archive.vendor"] = Origin("spec")
-    r.origins["limits.max_journal_rules"] = (
-        Origin("spec")
-        if "max_journal_rules" in spec.limits.model_fields_set
-        else Origin("default", "journalgen default")
-    )
-
-    if any(severity_of(f.code) is Severity.ERROR for f in r.findings):
-        return None, r.findings
-    assert journal_domain is not None and journal_address is not None
-    assert connector_name is not None and routing is not None and tls_mode is not None
-    assert smart_hosts is not None and domain_policy is not None
-    resolved = Resolved(
-        spec=spec,
-        vendor=preset.name,
-        vendor_display_name=preset.display_name,
-        region=region,
-        primary_domain=primary,
-        organization=spec.tenant.organization,
-        other_domains=spec.tenant.other_domains,
-        journal_domain=journal_domain,
-        journal_address=journal_address,
-        contact=ResolvedContact(
-            name=contact_name,
-            display_name=display_name,
-            first_name=contact.first_name,
-            initials=contact.initials,
-            last_name=contact.last_name,
-            alias=alias,
-            hidden_from_address_lists=contact.hidden_from_address_lists,
-        ),
-        connector=ResolvedConnector(
-            name=connector_name,
-            comment=comment,
-            enabled=connector.enabled,
-            recipient_domains=recipient_domains,
-            routing=routing,
-            smart_hosts=smart_hosts,
-            tls_mode=tls_mode,
-            tls_domain=connector.tls.domain,
-        ),
-        rules=tuple(
-            ResolvedRule(rule.name, rule.scope, rule.recipient, rule.enabled)
-            for rule in spec.journal_rules
-        ),
-        ndr=ResolvedNdr(ndr.address, ndr.queue_expiry_days, domain_policy),
-        max_journal_rules=spec.limits.max_journal_rules,
-        origins=dict(sorted(r.origins.items())),
-    )
-    return resolved, r.findings
+    if domain_policy is None:
+        return None
+    return ResolvedNdr(ndr.address, ndr.queue_expiry_days, domain_policy)
