@@ -166,20 +166,8 @@ def removal_lines(plan: Plan) -> list[str]:
 
 def script_meta(plan: Plan) -> dict[str, object]:
     """The tenant-level values the scripts' engine reads (``$Journalgen``)."""
-    r = plan.resolved
-    return {
-        "Version": __version__,
-        "SpecName": plan.spec_name,
-        "SpecSha256": plan.spec_sha256,
-        "PrimaryDomain": r.primary_domain,
-        "Organization": r.organization,
-        "JournalDomain": r.journal_domain,
-        "JournalAddress": r.journal_address,
-        "ContactName": plan.contact.identity,
-        "ConnectorName": plan.connector.identity,
-        "NdrAddress": r.ndr.address,
-        "MaxJournalRules": r.max_journal_rules,
-    }
+    about = {"Version": __version__, "SpecName": plan.spec_name, "SpecSha256": plan.spec_sha256}
+    return {**about, **{s.name: s.value for s in plan.meta}}
 
 
 def _hosts(plan: Plan) -> str:

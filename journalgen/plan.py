@@ -49,7 +49,10 @@ SCOPES = {"global": "Global", "internal": "Internal", "external": "External"}
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One Exchange property the scripts set and compare, and the spec key it comes from."""
+    """One value the scripts use, and the spec key it comes from.
+
+    In a resource it is an Exchange property the scripts set and compare.
+    """
 
     name: str
     value: Value
@@ -68,6 +71,7 @@ class Resource:
     identity: str
     title: str
     settings: tuple[Setting, ...]
+    identity_source: str
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)
@@ -84,6 +88,8 @@ class Plan:
     spec_name: str
     spec_sha256: str
     resources: tuple[Resource, ...]
+    meta: tuple[Setting, ...]
+    """The tenant-level values the scripts' engine reads (``$Journalgen``), beside the resources."""
 
     @property
     def spec_stem(self) -> str:
@@ -104,6 +110,12 @@ class Plan:
     @property
     def rules(self) -> tuple[Resource, ...]:
         return self.resources[3:]
+
+    def sources(self) -> set[str]:
+        """Every key the plan's values come from: what of the spec reaches the scripts."""
+        values = [*self.meta, *(s for resource in self.resources for s in resource.settings)]
+        identities = {resource.identity_source for resource in self.resources}
+        return {s.source for s in values} | identities
 
 
 def _contact(r: Resolved) -> Resource:
@@ -128,7 +140,9 @@ def _contact(r: Resolved) -> Resource:
             "contact.hidden_from_address_lists",
         )
     )
-    return Resource("MailContact", c.name, f"Mail contact '{c.name}'", tuple(settings))
+    return Resource(
+        "MailContact", c.name, f"Mail contact '{c.name}'", tuple(settings), "contact.name"
+    )
 
 
 def _connector(r: Resolved) -> Resource:
@@ -146,7 +160,13 @@ def _connector(r: Resolved) -> Resource:
         # Journal reports ignore transport rules, so a rule-scoped connector never sees them (R7).
         Setting("IsTransportRuleScoped", False, "journalgen (R7)"),
     ]
-    return Resource("OutboundConnector", c.name, f"Outbound connector '{c.name}'", tuple(settings))
+    return Resource(
+        "OutboundConnector",
+        c.name,
+        f"Outbound connector '{c.name}'",
+        tuple(settings),
+        "connector.name",
+    )
 
 
 def _transport(r: Resolved) -> Resource:
@@ -158,7 +178,11 @@ def _transport(r: Resolved) -> Resource:
             )
         )
     return Resource(
-        "TransportConfig", "TransportConfig", "Undeliverable journal reports (NDR)", tuple(settings)
+        "TransportConfig",
+        "TransportConfig",
+        "Undeliverable journal reports (NDR)",
+        tuple(settings),
+        "journalgen (one per tenant)",
     )
 
 
@@ -172,7 +196,22 @@ def _rule(r: Resolved, index: int) -> Resource:
         # Always explicit: New-JournalRule defaults to disabled (R5).
         Setting("Enabled", rule.enabled, f"{key}.enabled"),
     )
-    return Resource("JournalRule", rule.name, f"Journal rule '{rule.name}'", settings)
+    return Resource(
+        "JournalRule", rule.name, f"Journal rule '{rule.name}'", settings, f"{key}.name"
+    )
+
+
+def _meta(r: Resolved) -> tuple[Setting, ...]:
+    return (
+        Setting("PrimaryDomain", r.primary_domain, "tenant.primary_domain"),
+        Setting("Organization", r.organization, "tenant.organization"),
+        Setting("JournalDomain", r.journal_domain, "archive.journal_domain"),
+        Setting("JournalAddress", r.journal_address, "archive.journal_address"),
+        Setting("ContactName", r.contact.name, "contact.name"),
+        Setting("ConnectorName", r.connector.name, "connector.name"),
+        Setting("NdrAddress", r.ndr.address, "ndr.address"),
+        Setting("MaxJournalRules", r.max_journal_rules, "limits.max_journal_rules"),
+    )
 
 
 def build_plan(resolved: Resolved, spec_name: str, source: bytes) -> Plan:
@@ -183,7 +222,8 @@ def build_plan(resolved: Resolved, spec_name: str, source: bytes) -> Plan:
         _transport(resolved),
         *(_rule(resolved, i) for i in range(len(resolved.rules))),
     )
-    return Plan(resolved, spec_name, hashlib.sha256(source).hexdigest(), resources)
+    digest = hashlib.sha256(source).hexdigest()
+    return Plan(resolved, spec_name, digest, resources, _meta(resolved))
 
 
 # --- the comparison the scripts make, modelled here so it can be tested without PowerShell ---
