@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from journalgen.diagnostics import Diagnostic, Severity
+from journalgen.diagnostics import Diagnostic, has_errors
 from journalgen.errors import SpecError, UsageError
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class Outcome:
     def add(self, file: str, diagnostics: Iterable[Diagnostic]) -> None:
         found = list(diagnostics)
         self.diagnostics.extend(found)
-        if any(d.severity is Severity.ERROR for d in found):
+        if has_errors(found):
             self.failed.append(file)
 
 
@@ -62,11 +62,7 @@ def read_spec(path: Path) -> bytes:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise SpecError(
-            [
-                Diagnostic(
-                    str(path), 1, 1, "JG001", Severity.ERROR, f"cannot read the file: {reason}"
-                )
-            ]
+            [Diagnostic(str(path), 1, 1, "JG001", f"cannot read the file: {reason}")]
         ) from None
 
 

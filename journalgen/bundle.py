@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from journalgen import __version__
-from journalgen.codes import severity_of
 from journalgen.compiler import Checked, compile_bundle, plan_for
 from journalgen.diagnostics import Diagnostic
 from journalgen.emit import engine_sha256
@@ -124,4 +123,4 @@ def first_difference(expected: bytes, actual: bytes) -> tuple[int, int]:
 
 
 def _bundle(file: str, line: int, column: int, code: str, message: str) -> Diagnostic:
-    return Diagnostic(file, line, column, code, severity_of(code), message)
+    return Diagnostic(file, line, column, code, message)

@@ -56,8 +56,8 @@ jobs_option = click.option(
 )
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"journalgen: error: {message}", err=True)
+def _fail(message: str, code: int, *, label: str = "error") -> NoReturn:
+    click.echo(f"journalgen: {label}: {message}", err=True)
     sys.exit(code)
 
 
@@ -81,7 +81,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except Exception as exc:
-            _fail(f"internal error ({type(exc).__name__}: {exc}); please report it", 1)
+            message = f"internal error ({type(exc).__name__}: {exc}); please report it"
+            _fail(message, 1, label="error[JG900]")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

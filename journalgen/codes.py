@@ -1,10 +1,16 @@
-"""Every diagnostic code journalgen can report, with its severity, reason and source."""
+"""Every diagnostic code journalgen can report: its severity, reason, source and documented example."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from typing import Any
 
-from journalgen.diagnostics import Severity
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
 
 E = Severity.ERROR
 W = Severity.WARNING
@@ -21,7 +27,23 @@ class Code:
     name: str
     reason: str
     source: str
+    # A spec that reports this code, for docs/checks.md (tests check it does): raw bytes, or
+    # overrides of EXAMPLE_BASE (a None value removes the key).
+    example: bytes | dict[str, Any] | None = None
 
+
+# The spec each example overrides: small, valid, and with no warnings of its own.
+EXAMPLE_BASE: dict[str, Any] = {
+    "version": 1,
+    "tenant": {"primary_domain": "contoso.com", "organization": "contoso.onmicrosoft.com"},
+    "archive": {"vendor": "mimecast", "region": "us"},
+    "journal_rules": [{"name": "Journal all mail"}],
+    "ndr": {"address": "journal-ndr@contoso.com"},
+}
+EXAMPLE_CUSTOM: dict[str, Any] = {
+    "archive": {"vendor": "custom", "region": None, "journal_address": "j@archive.example"},
+    "connector": {"smart_hosts": ["smtp.archive.example"]},
+}
 
 CODES: dict[str, Code] = {
     c.code: c
@@ -40,6 +62,7 @@ CODES: dict[str, Code] = {
             "not-utf8",
             "Specs are UTF-8; other encodings would change names silently.",
             "YAML 1.2, 5.2",
+            example=b"version: 1\nname: caf\xe9\n",
         ),
         Code(
             "JG003",
@@ -47,6 +70,7 @@ CODES: dict[str, Code] = {
             "utf16",
             "UTF-16 and UTF-32 files are refused so every tool reads the same bytes.",
             "journalgen",
+            example="version: 1\n".encode("utf-16"),
         ),
         Code(
             "JG004",
@@ -61,14 +85,23 @@ CODES: dict[str, Code] = {
             "empty",
             "An empty file describes nothing and must not compile to an empty change.",
             "journalgen",
+            example=b"",
         ),
-        Code("JG006", E, "yaml-syntax", "The file is not valid YAML.", "YAML 1.2"),
+        Code(
+            "JG006",
+            E,
+            "yaml-syntax",
+            "The file is not valid YAML.",
+            "YAML 1.2",
+            example=b"version: 1\ntenant: x\n  organization: y\n",
+        ),
         Code(
             "JG007",
             E,
             "tab",
             "YAML forbids tabs for indentation; editors hide them.",
             "YAML 1.2, 6.1",
+            example=b"version: 1\ntenant:\n\tprimary_domain: contoso.com\n",
         ),
         Code(
             "JG008",
@@ -76,6 +109,7 @@ CODES: dict[str, Code] = {
             "duplicate-key",
             "PyYAML silently keeps the last of two equal keys; a reviewer reads the first.",
             "PyYAML behaviour",
+            example=b"version: 1\nversion: 1\n",
         ),
         Code(
             "JG009",
@@ -83,6 +117,7 @@ CODES: dict[str, Code] = {
             "anchor-alias",
             "Aliases hide where a value comes from and allow 'billion laughs' expansion.",
             "PyYAML behaviour",
+            example=b"version: 1\ntenant: &t {}\narchive: *t\n",
         ),
         Code(
             "JG010",
@@ -90,6 +125,7 @@ CODES: dict[str, Code] = {
             "tag",
             "Tags (!!set, !!binary, !!timestamp, ...) create values a spec never needs.",
             "PyYAML behaviour",
+            example=b"version: !!str 1\n",
         ),
         Code(
             "JG011",
@@ -97,6 +133,7 @@ CODES: dict[str, Code] = {
             "non-string-key",
             "Keys are field names; numbers, booleans and nulls as keys are typos.",
             "journalgen",
+            example=b"version: 1\n1: x\n",
         ),
         Code(
             "JG012",
@@ -104,6 +141,7 @@ CODES: dict[str, Code] = {
             "multiple-documents",
             "One file is one tenant; a second document would be ignored or merged.",
             "journalgen",
+            example=b"version: 1\n---\nversion: 1\n",
         ),
         Code(
             "JG013",
@@ -111,8 +149,16 @@ CODES: dict[str, Code] = {
             "too-deep",
             "No spec nests deeply; deep nesting is a mistake or an attack.",
             "journalgen",
+            example=b"version: 1\nx: " + b"[" * 20 + b"]" * 20 + b"\n",
         ),
-        Code("JG014", E, "root-not-mapping", "A spec is a mapping of sections.", "journalgen"),
+        Code(
+            "JG014",
+            E,
+            "root-not-mapping",
+            "A spec is a mapping of sections.",
+            "journalgen",
+            example=b"- version: 1\n",
+        ),
         # --- generated bundles (journalgen check) ---
         Code(
             "JG020",
@@ -149,6 +195,7 @@ CODES: dict[str, Code] = {
             "version",
             "The spec format is versioned so old journalgen never misreads a newer spec.",
             "journalgen",
+            example={"version": 2},
         ),
         Code(
             "JG101",
@@ -156,14 +203,23 @@ CODES: dict[str, Code] = {
             "unknown-key",
             "A misspelt key would otherwise be ignored and its default used.",
             "journalgen",
+            example={"tenant": {"primary_domian": "contoso.com"}},
         ),
-        Code("JG102", E, "missing-key", "A required value has no safe default.", "journalgen"),
+        Code(
+            "JG102",
+            E,
+            "missing-key",
+            "A required value has no safe default.",
+            "journalgen",
+            example={"ndr": None},
+        ),
         Code(
             "JG103",
             E,
             "wrong-type",
             "YAML 1.1 reads yes/no/on/0755/dates as other types; values are never coerced.",
             "YAML 1.1 vs 1.2",
+            example={"contact": {"hidden_from_address_lists": "yes"}},
         ),
         Code(
             "JG104",
@@ -171,14 +227,23 @@ CODES: dict[str, Code] = {
             "unsafe-text",
             "Empty text, edge spaces and invisible, control, bidi or private-use characters make names ambiguous to a reviewer.",
             "journalgen; Unicode TR #36",
+            example={"contact": {"name": "SMTP\u202eJournaling"}},
         ),
-        Code("JG105", E, "invalid-address", "Exchange needs a plain ASCII SMTP address.", CMDLETS),
+        Code(
+            "JG105",
+            E,
+            "invalid-address",
+            "Exchange needs a plain ASCII SMTP address.",
+            CMDLETS,
+            example={"ndr": {"address": "journal-ndr.contoso.com"}},
+        ),
         Code(
             "JG106",
             E,
             "invalid-domain",
             "Exchange needs an ASCII (punycode) domain name; only a leading '*.' wildcard is accepted.",
             CMDLETS,
+            example={"tenant": {"primary_domain": "contoso"}},
         ),
         Code(
             "JG107",
@@ -186,6 +251,7 @@ CODES: dict[str, Code] = {
             "invalid-smart-host",
             "-SmartHosts takes FQDNs, IP addresses or CIDR ranges.",
             CMDLETS + ", New-OutboundConnector",
+            example={"connector": {"smart_hosts": ["192.0.2.1/24"]}},
         ),
         Code(
             "JG108",
@@ -193,6 +259,7 @@ CODES: dict[str, Code] = {
             "too-long",
             "Exchange limits names and aliases to 64 characters, display names to 256, initials to 6.",
             CMDLETS + " (R9)",
+            example={"contact": {"name": "x" * 65}},
         ),
         Code(
             "JG109",
@@ -200,6 +267,7 @@ CODES: dict[str, Code] = {
             "out-of-range",
             "The number is outside what Exchange accepts (queue expiry 0-7 days).",
             CMDLETS + ", Set-TransportConfig (R10)",
+            example={"ndr": {"queue_expiry_days": 8}},
         ),
         Code(
             "JG110",
@@ -207,14 +275,23 @@ CODES: dict[str, Code] = {
             "invalid-choice",
             "The value is not one of the choices the field allows.",
             "journalgen",
+            example={"journal_rules": [{"name": "All", "scope": "everyone"}]},
         ),
-        Code("JG111", E, "empty-list", "The list needs at least one entry.", "journalgen"),
+        Code(
+            "JG111",
+            E,
+            "empty-list",
+            "The list needs at least one entry.",
+            "journalgen",
+            example={"connector": {"smart_hosts": []}},
+        ),
         Code(
             "JG112",
             E,
             "invalid-alias",
             "An alias may only hold the characters Exchange allows in the part before '@'.",
             CMDLETS + ", New-MailContact",
+            example={"contact": {"alias": "SMTP Journaling"}},
         ),
         Code(
             "JG113",
@@ -222,6 +299,7 @@ CODES: dict[str, Code] = {
             "placeholder",
             "journalgen init writes a <...> placeholder for a value only the archive vendor can issue; it must be replaced.",
             "journalgen init",
+            example={"archive": {"journal_address": "<journal address from your archive>"}},
         ),
         Code(
             "JG114",
@@ -237,6 +315,12 @@ CODES: dict[str, Code] = {
             "journal-address-outside-domain",
             "Journal reports must go to the archive's journal domain, which the connector routes.",
             GUIDE + "; R3",
+            example={
+                "archive": {
+                    "journal_domain": "journal.contoso.com",
+                    "journal_address": "j@archive.example",
+                }
+            },
         ),
         Code(
             "JG202",
@@ -244,6 +328,7 @@ CODES: dict[str, Code] = {
             "journal-to-self",
             "Exchange Online cannot journal to its own mailboxes: the journal domain must not be one of the tenant's domains.",
             JOURNALING + " (R3)",
+            example={"archive": {"journal_domain": "contoso.com"}},
         ),
         Code(
             "JG203",
@@ -251,6 +336,10 @@ CODES: dict[str, Code] = {
             "journal-to-consumer-mail",
             "Consumer webmail domains are refused as journal targets.",
             JOURNALING + " (R3)",
+            example={
+                **EXAMPLE_CUSTOM,
+                "archive": {**EXAMPLE_CUSTOM["archive"], "journal_address": "me@gmail.com"},
+            },
         ),
         Code(
             "JG204",
@@ -258,6 +347,7 @@ CODES: dict[str, Code] = {
             "ndr-is-journal-address",
             "Undeliverable journal reports sent to the journal address would loop and be lost.",
             JOURNALING + " (R4)",
+            example={"ndr": {"address": "journaling@journal.contoso.com"}},
         ),
         Code(
             "JG205",
@@ -265,6 +355,7 @@ CODES: dict[str, Code] = {
             "ndr-in-journal-domain",
             "An NDR address in the journal domain is routed to the archive that just failed.",
             "journalgen, following " + JOURNALING + " (R4)",
+            example={"ndr": {"address": "ndr@journal.contoso.com"}},
         ),
         Code(
             "JG206",
@@ -272,6 +363,7 @@ CODES: dict[str, Code] = {
             "ndr-domain-policy",
             "Vendors disagree on where the NDR address lives; the spec's ndr.domain_policy says which rule applies.",
             GUIDE + "; MirrorWeb; " + JOURNALING + " (R4)",
+            example={"ndr": {"address": "ndr@fabrikam.net"}},
         ),
         Code(
             "JG207",
@@ -279,6 +371,7 @@ CODES: dict[str, Code] = {
             "ndr-onmicrosoft",
             "An address in the .onmicrosoft.com domain is an Exchange Online mailbox, which Microsoft says cannot receive journal NDRs.",
             JOURNALING + " (R4)",
+            example={"ndr": {"address": "ndr@contoso.onmicrosoft.com"}},
         ),
         Code(
             "JG208",
@@ -286,6 +379,7 @@ CODES: dict[str, Code] = {
             "recipient-domains-miss-journal",
             "Journal reports ignore transport rules, so the connector must be scoped by a recipient domain that covers the journal address.",
             CMDLETS + " (R7)",
+            example={"connector": {"recipient_domains": ["archive.example"]}},
         ),
         Code(
             "JG209",
@@ -293,6 +387,7 @@ CODES: dict[str, Code] = {
             "recipient-domain-is-tenant",
             "A recipient domain that covers the tenant's own domain would route its ordinary mail to the archive.",
             CMDLETS + " (R7)",
+            example={"connector": {"recipient_domains": ["journal.contoso.com", "contoso.com"]}},
         ),
         Code(
             "JG210",
@@ -300,6 +395,7 @@ CODES: dict[str, Code] = {
             "duplicate-rule-name",
             "Journal rule names are unique in a tenant.",
             CMDLETS + ", New-JournalRule (R9)",
+            example={"journal_rules": [{"name": "All"}, {"name": "All", "scope": "internal"}]},
         ),
         Code(
             "JG211",
@@ -307,6 +403,10 @@ CODES: dict[str, Code] = {
             "rule-count",
             "Microsoft documents a journal-rule limit of 10, 50 or 300 depending on plan and page age.",
             JOURNALING + " (R9)",
+            example={
+                "journal_rules": [{"name": "A"}, {"name": "B", "scope": "internal"}],
+                "limits": {"max_journal_rules": 1},
+            },
         ),
         Code(
             "JG212",
@@ -314,6 +414,7 @@ CODES: dict[str, Code] = {
             "tls-domain-without-domain-validation",
             "-TlsDomain only applies with -TlsSettings DomainValidation.",
             CMDLETS + ", New-OutboundConnector (R8)",
+            example={"connector": {"tls": {"domain": "*.mimecast.com"}}},
         ),
         Code(
             "JG213",
@@ -321,6 +422,7 @@ CODES: dict[str, Code] = {
             "domain-validation-without-tls-domain",
             "DomainValidation checks the certificate against -TlsDomain, which must be given.",
             CMDLETS + ", New-OutboundConnector (R8)",
+            example={"connector": {"tls": {"mode": "domain_validation"}}},
         ),
         Code(
             "JG214",
@@ -328,6 +430,7 @@ CODES: dict[str, Code] = {
             "encryption-only-unacknowledged",
             "EncryptionOnly accepts any certificate: a downgrade that must be acknowledged in the spec.",
             GUIDE + " (R8)",
+            example={"connector": {"tls": {"mode": "encryption_only"}}},
         ),
         Code(
             "JG215",
@@ -335,6 +438,9 @@ CODES: dict[str, Code] = {
             "encryption-only",
             "EncryptionOnly accepts any certificate, so journal reports can be intercepted.",
             GUIDE + " (R8)",
+            example={
+                "connector": {"tls": {"mode": "encryption_only", "acknowledge_downgrade": True}}
+            },
         ),
         Code(
             "JG216",
@@ -342,6 +448,7 @@ CODES: dict[str, Code] = {
             "rule-recipient-wildcard",
             "-Recipient takes one address of a mailbox, contact or group; wildcards are not patterns there.",
             CMDLETS + ", New-JournalRule (R6)",
+            example={"journal_rules": [{"name": "Sales", "recipient": "*@contoso.com"}]},
         ),
         Code(
             "JG217",
@@ -349,6 +456,7 @@ CODES: dict[str, Code] = {
             "duplicate-rule-coverage",
             "Two rules with the same scope and recipient journal every message twice.",
             "journalgen",
+            example={"journal_rules": [{"name": "A"}, {"name": "B"}]},
         ),
         Code(
             "JG218",
@@ -356,6 +464,7 @@ CODES: dict[str, Code] = {
             "rule-disabled",
             "A disabled journal rule journals nothing: mail in its scope is not archived.",
             CMDLETS + ", New-JournalRule (R5)",
+            example={"journal_rules": [{"name": "Paused", "enabled": False}]},
         ),
         Code(
             "JG219",
@@ -363,6 +472,7 @@ CODES: dict[str, Code] = {
             "connector-disabled",
             "With the connector off, journal reports follow the journal domain's MX instead of the checked smart hosts.",
             CMDLETS + ", New-OutboundConnector",
+            example={"connector": {"enabled": False}},
         ),
         Code(
             "JG220",
@@ -370,6 +480,9 @@ CODES: dict[str, Code] = {
             "smart-hosts-with-mx-routing",
             "Smart hosts are only used when routing is smart_hosts (-UseMXRecord $false).",
             CMDLETS + ", New-OutboundConnector",
+            example={
+                "connector": {"routing": "mx_record", "smart_hosts": ["smtp.archive.example"]}
+            },
         ),
         Code(
             "JG221",
@@ -377,6 +490,9 @@ CODES: dict[str, Code] = {
             "tls-domain-mismatch",
             "With DomainValidation the certificate must carry the TLS domain; a TLS domain that matches none of the smart hosts usually means a typo.",
             CMDLETS + ", New-OutboundConnector (R8)",
+            example={
+                "connector": {"tls": {"mode": "domain_validation", "domain": "*.archive.example"}}
+            },
         ),
         # --- vendor presets ---
         Code(
@@ -385,6 +501,7 @@ CODES: dict[str, Code] = {
             "unknown-vendor",
             "Defaults come from the vendor's preset; a vendor with no preset has no defaults.",
             "journalgen presets",
+            example={"archive": {"vendor": "archivecorp"}},
         ),
         Code(
             "JG302",
@@ -392,6 +509,7 @@ CODES: dict[str, Code] = {
             "value-required",
             "No preset supplies this value for the chosen vendor and region; the spec must state it.",
             "journalgen presets",
+            example={"archive": {"region": None}},
         ),
         Code(
             "JG303",
@@ -399,6 +517,7 @@ CODES: dict[str, Code] = {
             "unconfirmed-default",
             "A preset value from an unconfirmed source is never used silently.",
             "journalgen presets",
+            example={"archive": {"region": "eu"}},
         ),
         Code(
             "JG304",
@@ -406,6 +525,7 @@ CODES: dict[str, Code] = {
             "unknown-region",
             "The vendor has no such region in its preset.",
             "journalgen presets",
+            example={"archive": {"region": "mars"}},
         ),
         Code(
             "JG305",
@@ -413,6 +533,7 @@ CODES: dict[str, Code] = {
             "unconfirmed-default-acknowledged",
             "The spec accepts a preset value from an unconfirmed source; confirm it against the vendor's console.",
             "journalgen presets",
+            example={"archive": {"region": "eu", "acknowledge_unconfirmed": True}},
         ),
         Code(
             "JG306",
@@ -420,6 +541,7 @@ CODES: dict[str, Code] = {
             "journal-address-outside-preset-domain",
             "The journal address is not in the journal domain the vendor's preset names: often a typo that sends journal reports elsewhere.",
             "journalgen presets",
+            example={"archive": {"journal_address": "journaling@archive.example"}},
         ),
         # --- internal ---
         Code(
@@ -435,3 +557,9 @@ CODES: dict[str, Code] = {
 
 def severity_of(code: str) -> Severity:
     return CODES[code].severity
+
+
+def require_registered(code: str) -> None:
+    """Refuse a code missing from :data:`CODES`, where it is made rather than where it is shown."""
+    if code not in CODES:
+        raise ValueError(f"diagnostic code {code!r} is not registered in journalgen/codes.py")

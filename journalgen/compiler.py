@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from journalgen.checks import run_checks
-from journalgen.codes import severity_of
 from journalgen.diagnostics import Diagnostic, Finding, has_errors, promote_warnings
 from journalgen.errors import SpecError
 from journalgen.loader import PositionIndex, load_yaml
@@ -74,6 +73,7 @@ def locate(file: str, index: PositionIndex, findings: Iterable[Finding]) -> list
     """Findings (paths in the spec) as diagnostics (lines and columns in the file)."""
     out = []
     for f in findings:
-        pos = index.locate(f.path, prefer_key=f.at_key)
-        out.append(Diagnostic(file, pos.line, pos.column, f.code, severity_of(f.code), f.message))
+        out.append(
+            Diagnostic.at(file, index.locate(f.path, prefer_key=f.at_key), f.code, f.message)
+        )
     return out

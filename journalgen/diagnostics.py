@@ -1,15 +1,13 @@
-"""Diagnostics as data: what went wrong, where, and how bad it is."""
+"""Diagnostics as data: what went wrong, where, and how bad it is (the severity is the code's)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from journalgen.codes import Severity, require_registered, severity_of
 
-class Severity(enum.StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+__all__ = ["START", "Diagnostic", "Finding", "Position", "Severity"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -25,18 +23,39 @@ START = Position(1, 1)
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem found in one file; ``line`` and ``column`` are 1-based."""
+    """One problem found in one file; ``line`` and ``column`` are 1-based.
+
+    The severity is never given: it is the registered code's, or an error when ``--strict``
+    promoted a warning. An unregistered code is refused here, so it cannot reach a user.
+    """
 
     file: str
     line: int
     column: int
     code: str
-    severity: Severity
     message: str
+    promoted: bool = False
+
+    def __post_init__(self) -> None:
+        require_registered(self.code)
+
+    @classmethod
+    def at(cls, file: str, position: Position, code: str, message: str) -> Diagnostic:
+        return cls(file, position.line, position.column, code, message)
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.ERROR if self.promoted else severity_of(self.code)
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        """The text form, ``file:line:col: severity[CODE]: message``; written nowhere else."""
+        return (
+            f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: {self.message}"
+        )
 
     def as_dict(self) -> dict[str, str | int]:
         """The JSON shape every machine-readable output uses."""
@@ -59,22 +78,21 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 def promote_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Turn every warning into an error (``--strict``)."""
-    return [
-        Diagnostic(d.file, d.line, d.column, d.code, Severity.ERROR, d.message)
-        if d.severity is Severity.WARNING
-        else d
-        for d in diagnostics
-    ]
+    return [replace(d, promoted=True) if not d.is_error else d for d in diagnostics]
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A problem tied to a place in the spec (a path of keys and list indexes), before it has a line.
 
-    ``at_key`` points at the key itself (unknown keys) instead of its value.
+    ``at_key`` points at the key itself (unknown keys) instead of its value. An unregistered code
+    is refused here, at the check that made it.
     """
 
     code: str
     path: tuple[str | int, ...]
     message: str
     at_key: bool = False
+
+    def __post_init__(self) -> None:
+        require_registered(self.code)

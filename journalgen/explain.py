@@ -7,7 +7,6 @@ import textwrap
 from dataclasses import dataclass
 
 from journalgen.compiler import Checked
-from journalgen.diagnostics import Diagnostic
 from journalgen.resolve import Origin, Resolved
 from journalgen.scaffold import yaml_scalar
 from journalgen.vendors import presets
@@ -120,13 +119,9 @@ def text(checked: Checked) -> str:
         lines += _comment_block(
             f"Notes on {preset.display_name}:", [f"- {n}" for n in preset.notes]
         )
-    warnings = [_diagnostic_line(d) for d in checked.warnings] or ["none"]
+    warnings = [str(d) for d in checked.warnings] or ["none"]
     lines += _comment_block("Warnings:", warnings)
     return "\n".join(lines) + "\n"
-
-
-def _diagnostic_line(d: Diagnostic) -> str:
-    return f"{d.file}:{d.line}:{d.column}: {d.severity}[{d.code}]: {d.message}"
 
 
 def _plain(value: object) -> object:

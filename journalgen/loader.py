@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from journalgen.diagnostics import START, Diagnostic, Position, Severity
+from journalgen.diagnostics import START, Diagnostic, Position
 from journalgen.errors import SpecError
 
 try:  # libyaml is several times faster; the pure-Python parser gives the same events and marks.
@@ -70,7 +70,7 @@ def _quoted(text: str) -> str:
 
 
 def _diag(file: str, pos: Position, code: str, message: str) -> Diagnostic:
-    return Diagnostic(file, pos.line, pos.column, code, Severity.ERROR, message)
+    return Diagnostic.at(file, pos, code, message)
 
 
 def _mark(mark: Any, lines: list[str]) -> Position:

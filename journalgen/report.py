@@ -12,9 +12,7 @@ FORMATS = ("text", "json", "github")
 
 def text(diagnostics: Sequence[Diagnostic]) -> str:
     """``file:line:col: error[CODE]: message``, one a line (yamllint's parsable shape)."""
-    return "".join(
-        f"{d.file}:{d.line}:{d.column}: {d.severity}[{d.code}]: {d.message}\n" for d in diagnostics
-    )
+    return "".join(f"{d}\n" for d in diagnostics)
 
 
 def _gh_escape(value: str, *, prop: bool) -> str:

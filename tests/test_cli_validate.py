@@ -234,7 +234,7 @@ def test_internal_error_is_one_line_without_traceback(
     assert result.exit_code == 1
     assert (
         result.stderr
-        == "journalgen: error: internal error (RuntimeError: kaboom); please report it\n"
+        == "journalgen: error[JG900]: internal error (RuntimeError: kaboom); please report it\n"
     )
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +90,7 @@ def test_every_check_code_has_an_example() -> None:
 
 
 def test_a_wrong_example_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(docgen._TRIGGERS, "JG205", {})
+    monkeypatch.setitem(CODES, "JG205", dataclasses.replace(CODES["JG205"], example={}))
     with pytest.raises(AssertionError, match="documented example of JG205 reports nothing"):
         docgen.example_message("JG205")
 

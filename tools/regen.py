@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from journalgen import textpolicy
-from journalgen.codes import CODES
+from journalgen.codes import CODES, EXAMPLE_BASE
 from journalgen.errors import SpecError
 from journalgen.spec import Spec, nested_model, wiring_of
 
@@ -269,80 +269,6 @@ def spec_markdown() -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-# Minimal specs that trigger a code, for the example message in checks.md.
-_BASE: dict[str, Any] = {
-    "version": 1,
-    "tenant": {"primary_domain": "contoso.com", "organization": "contoso.onmicrosoft.com"},
-    "archive": {"vendor": "mimecast", "region": "us"},
-    "journal_rules": [{"name": "Journal all mail"}],
-    "ndr": {"address": "journal-ndr@contoso.com"},
-}
-_CUSTOM: dict[str, Any] = {
-    "archive": {"vendor": "custom", "region": None, "journal_address": "j@archive.example"},
-    "connector": {"smart_hosts": ["smtp.archive.example"]},
-}
-_TRIGGERS: dict[str, dict[str, Any] | bytes] = {
-    "JG002": b"version: 1\nname: caf\xe9\n",
-    "JG003": "version: 1\n".encode("utf-16"),
-    "JG005": b"",
-    "JG006": b"version: 1\ntenant: x\n  organization: y\n",
-    "JG007": b"version: 1\ntenant:\n\tprimary_domain: contoso.com\n",
-    "JG008": b"version: 1\nversion: 1\n",
-    "JG009": b"version: 1\ntenant: &t {}\narchive: *t\n",
-    "JG010": b"version: !!str 1\n",
-    "JG011": b"version: 1\n1: x\n",
-    "JG012": b"version: 1\n---\nversion: 1\n",
-    "JG013": b"version: 1\nx: " + b"[" * 20 + b"]" * 20 + b"\n",
-    "JG014": b"- version: 1\n",
-    "JG100": {"version": 2},
-    "JG101": {"tenant": {"primary_domian": "contoso.com"}},
-    "JG102": {"ndr": None},
-    "JG103": {"contact": {"hidden_from_address_lists": "yes"}},
-    "JG104": {"contact": {"name": "SMTP\u202eJournaling"}},
-    "JG105": {"ndr": {"address": "journal-ndr.contoso.com"}},
-    "JG106": {"tenant": {"primary_domain": "contoso"}},
-    "JG107": {"connector": {"smart_hosts": ["192.0.2.1/24"]}},
-    "JG108": {"contact": {"name": "x" * 65}},
-    "JG109": {"ndr": {"queue_expiry_days": 8}},
-    "JG110": {"journal_rules": [{"name": "All", "scope": "everyone"}]},
-    "JG111": {"connector": {"smart_hosts": []}},
-    "JG112": {"contact": {"alias": "SMTP Journaling"}},
-    "JG113": {"archive": {"journal_address": "<journal address from your archive>"}},
-    "JG201": {
-        "archive": {"journal_domain": "journal.contoso.com", "journal_address": "j@archive.example"}
-    },
-    "JG202": {"archive": {"journal_domain": "contoso.com"}},
-    "JG203": {**_CUSTOM, "archive": {**_CUSTOM["archive"], "journal_address": "me@gmail.com"}},
-    "JG204": {"ndr": {"address": "journaling@journal.contoso.com"}},
-    "JG205": {"ndr": {"address": "ndr@journal.contoso.com"}},
-    "JG206": {"ndr": {"address": "ndr@fabrikam.net"}},
-    "JG207": {"ndr": {"address": "ndr@contoso.onmicrosoft.com"}},
-    "JG208": {"connector": {"recipient_domains": ["archive.example"]}},
-    "JG209": {"connector": {"recipient_domains": ["journal.contoso.com", "contoso.com"]}},
-    "JG210": {"journal_rules": [{"name": "All"}, {"name": "All", "scope": "internal"}]},
-    "JG211": {
-        "journal_rules": [{"name": "A"}, {"name": "B", "scope": "internal"}],
-        "limits": {"max_journal_rules": 1},
-    },
-    "JG212": {"connector": {"tls": {"domain": "*.mimecast.com"}}},
-    "JG213": {"connector": {"tls": {"mode": "domain_validation"}}},
-    "JG214": {"connector": {"tls": {"mode": "encryption_only"}}},
-    "JG215": {"connector": {"tls": {"mode": "encryption_only", "acknowledge_downgrade": True}}},
-    "JG216": {"journal_rules": [{"name": "Sales", "recipient": "*@contoso.com"}]},
-    "JG217": {"journal_rules": [{"name": "A"}, {"name": "B"}]},
-    "JG218": {"journal_rules": [{"name": "Paused", "enabled": False}]},
-    "JG219": {"connector": {"enabled": False}},
-    "JG220": {"connector": {"routing": "mx_record", "smart_hosts": ["smtp.archive.example"]}},
-    "JG221": {"connector": {"tls": {"mode": "domain_validation", "domain": "*.archive.example"}}},
-    "JG301": {"archive": {"vendor": "archivecorp"}},
-    "JG302": {"archive": {"region": None}},
-    "JG303": {"archive": {"region": "eu"}},
-    "JG304": {"archive": {"region": "mars"}},
-    "JG305": {"archive": {"region": "eu", "acknowledge_unconfirmed": True}},
-    "JG306": {"archive": {"journal_address": "journaling@archive.example"}},
-}
-
-
 def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in overrides.items():
@@ -357,10 +283,10 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 def trigger_source(code: str) -> bytes | None:
     """The spec bytes documented as an example of ``code``, if there is one."""
-    trigger = _TRIGGERS.get(code)
-    if trigger is None or isinstance(trigger, bytes):
-        return trigger
-    data = _merge(_BASE, trigger)
+    example = CODES[code].example
+    if example is None or isinstance(example, bytes):
+        return example
+    data = _merge(EXAMPLE_BASE, example)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000).encode("utf-8")
 
 
@@ -379,8 +305,7 @@ def example_message(code: str) -> str | None:
     if not matches:
         got = ", ".join(d.code for d in found) or "nothing"
         raise AssertionError(f"the documented example of {code} reports {got}")
-    d = matches[0]
-    return f"spec.yaml:{d.line}:{d.column}: {d.severity}[{d.code}]: {d.message}"
+    return str(matches[0])
 
 
 _GROUPS = (
