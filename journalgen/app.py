@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from journalgen.diagnostics import Diagnostic, has_errors
-from journalgen.errors import SpecError, UsageError
+from journalgen.errors import OutputError, SpecError, UsageError
 
 if TYPE_CHECKING:
     from journalgen.compiler import Checked
@@ -117,7 +117,7 @@ def in_order(work: Callable[[Path], T], specs: Sequence[Path], jobs: int) -> Ite
 def _build_one(
     path: Path, *, out_dir: Path, strict: bool, old: Checked | None
 ) -> Sequence[Diagnostic]:
-    """Write one spec's bundle, unless it has errors; its diagnostics."""
+    """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
     from journalgen.compiler import check_source, compile_bundle
     from journalgen.write import write_files
 
@@ -125,7 +125,12 @@ def _build_one(
         checked = check_source(read_spec(path), str(path), strict=strict)
     except SpecError as exc:
         return exc.diagnostics
-    write_files(out_dir / path.stem, compile_bundle(checked, old))
+    folder = out_dir / path.stem
+    try:
+        write_files(folder, compile_bundle(checked, old))
+    except OutputError as exc:
+        # The write is all or nothing, so the other bundles are safe to build and report.
+        return [*checked.warnings, Diagnostic(str(folder), 1, 1, "JG024", str(exc))]
     return checked.warnings
 
 
@@ -137,7 +142,10 @@ def build(
     previous: str | None = None,
     jobs: int = 1,
 ) -> Outcome:
-    """Compile each spec into ``out_dir/<stem>/``, one at a time; a bad spec is reported and skipped."""
+    """Compile each spec into ``out_dir/<stem>/``, one at a time.
+
+    A bad spec, or a bundle that cannot be written, is reported and the next spec built.
+    """
     from journalgen.compiler import check_source
 
     specs = list(expand_inputs(paths))

@@ -188,6 +188,13 @@ CODES: dict[str, Code] = {
             "A file in the bundle folder is not one journalgen generates.",
             "journalgen",
         ),
+        Code(
+            "JG024",
+            E,
+            "bundle-unwritable",
+            "The bundle could not be written (a file where a folder belongs, no space, no permission); its folder was left as it was.",
+            "journalgen",
+        ),
         # --- the spec's shape and values ---
         Code(
             "JG100",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -69,10 +70,47 @@ def test_failed_write_leaves_existing_files_untouched(
     monkeypatch.setattr(os, "replace", fail)
     result = CliRunner().invoke(main, ["build", str(specs / "good.yaml"), "-d", str(out)])
     assert result.exit_code == 1
-    assert "journalgen: error: cannot write to" in result.output
+    assert f"{out / 'good'}:1:1: error[JG024]: cannot write to" in result.output
+    assert "No space left on device" in result.output
+    assert "built 0 of 1 spec(s)" in result.output
     assert "Traceback" not in result.output
     assert (out / "good" / "apply.ps1").read_bytes() == b"old"
     assert sorted(p.name for p in (out / "good").iterdir()) == ["apply.ps1"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bundle_that_cannot_be_written_loses_nothing_else(tmp_path: Path, jobs: str) -> None:
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    by_name = {p.stem: p for p in SAMPLES}
+    # a-warned has a warning, b-blocked's bundle folder is taken by a file, c-good builds.
+    shutil.copy(by_name["contoso-barracuda"], folder / "a-warned.yaml")
+    shutil.copy(by_name["contoso-mimecast"], folder / "b-blocked.yaml")
+    shutil.copy(by_name["contoso-mimecast"], folder / "c-good.yaml")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "b-blocked").write_text("not a folder")
+    result = CliRunner().invoke(main, ["build", str(folder), "-d", str(out), "-j", jobs])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{folder / 'a-warned.yaml'}:") and "warning[JG215]" in lines[0]
+    assert lines[1].startswith(f"{out / 'b-blocked'}:1:1: error[JG024]: cannot write to ")
+    assert lines[2:] == [f"built 2 of 3 spec(s) into {out}"]
+    assert (out / "a-warned" / "apply.ps1").is_file()
+    assert (out / "c-good" / "apply.ps1").is_file()
+    assert (out / "b-blocked").read_text() == "not a folder"
+
+
+def test_a_failed_write_is_in_the_json_report(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / SAMPLES[0].stem).write_text("not a folder")
+    args = ["build", str(SAMPLES[0]), "-d", str(out), "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["errors"] == 1
+    assert [d["code"] for d in report["diagnostics"]] == ["JG215", "JG024"]
 
 
 def test_render_prints_the_script_bytes() -> None:
