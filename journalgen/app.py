@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +81,14 @@ def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
     return outcome
 
 
-def schema_text() -> str:
-    from journalgen.spec import json_schema
+SCHEMA_FILE = "journalgen-spec-v1.schema.json"
 
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+def schema_text() -> str:
+    """The packaged JSON Schema, read as shipped (tests keep it equal to the models' schema)."""
+    from importlib.resources import files
+
+    return files("journalgen.schemas").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 def _unique_stems(paths: list[Path]) -> None:
