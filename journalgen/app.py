@@ -130,7 +130,8 @@ def _build_one(
         return exc.diagnostics
     folder = out_dir / path.stem
     try:
-        write_files(folder, compile_bundle(checked, old))
+        # No fsync per file: build() makes everything durable once, at its end (see write.py).
+        write_files(folder, compile_bundle(checked, old), fsync=False)
     except OutputError as exc:
         # The write is all or nothing, so the other bundles are safe to build and report.
         return [*checked.warnings, Diagnostic(str(folder), 1, 1, "JG024", str(exc))]
@@ -164,11 +165,21 @@ def build(
             outcome.files.append(previous)
             outcome.add(previous, exc.diagnostics)
             return outcome
+    from journalgen.write import sync_to_disk
+
     work = functools.partial(_build_one, out_dir=out_dir, strict=strict, old=old)
-    # Only names and diagnostics are kept per spec, so memory stays flat however many there are.
-    for path, diagnostics in zip(specs, in_order(work, specs, jobs), strict=True):
-        outcome.files.append(str(path))
-        outcome.add(str(path), diagnostics)
+    wrote = False
+    try:
+        # Only names and diagnostics are kept per spec, so memory stays flat however many there are.
+        for path, diagnostics in zip(specs, in_order(work, specs, jobs), strict=True):
+            outcome.files.append(str(path))
+            outcome.add(str(path), diagnostics)
+            wrote = wrote or not has_errors(diagnostics)
+    except BaseException:
+        sync_to_disk()  # what was written before the failure stays
+        raise
+    if wrote:
+        sync_to_disk()  # one barrier for the whole build, the --jobs workers' files included
     return outcome
 
 
