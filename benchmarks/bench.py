@@ -4,12 +4,16 @@ Run ``python benchmarks/bench.py`` (``--specs N``, ``--skip-memory``, ``--quiet`
 realistic, varied tenant specs into a temporary folder and prints, side by side:
 
 1. the floor: parse every spec with PyYAML's C loader and write as many files of the same sizes as a
-   real build wrote, through journalgen's own atomic writer (temporary file, flush, fsync, replace);
+   real build wrote, the way a build writes them (journalgen's atomic writer: temporary file,
+   replace; one os.sync() at the end);
 2. ``journalgen build`` over all specs, in this process (throughput) and as a fresh process of the
    command (throughput plus start-up), and with ``--jobs`` when the command has it;
 3. ``journalgen check`` over the built bundles, when the command exists;
-4. cold start of ``journalgen validate`` on one sample against importing its dependencies;
-5. peak memory (the child's ru_maxrss) of a build over 1,000 and 10,000 specs.
+4. cold start of ``journalgen validate`` on one sample against importing its dependencies, and
+   against importing them and defining one pydantic model (which ``import pydantic`` defers);
+5. at scale (``--scale N``, default ten times ``--specs``, at most 10,000): ``build`` and
+   ``check`` of N specs with ``--jobs 2``, each one process with start-up;
+6. peak memory (the child's ru_maxrss) of a build over 1,000 and 10,000 specs.
 
 It is a measurement: it exits 0 whatever the figures are, and non-zero only when something breaks.
 """
@@ -35,11 +39,13 @@ from pathlib import Path
 
 import yaml
 
-from journalgen.write import write_files
+from journalgen.write import sync_to_disk, write_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "contoso-mimecast.yaml"
 IMPORT_FLOOR = "import click, jinja2, pydantic, yaml"
+MODEL_FLOOR = "import click, yaml; from pydantic import BaseModel\nclass A(BaseModel): x: int"
+SCALE_JOBS = 2
 COLD_RUNS = 9
 MEMORY_SIZES = (1_000, 10_000)
 
@@ -238,7 +244,8 @@ def floor(specs: Sequence[Path], sizes: dict[str, list[int]], out_dir: Path) -> 
     for path in specs:
         yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
         files = {f"file{n}": b"#" * size for n, size in enumerate(sizes[path.stem])}
-        write_files(out_dir / path.stem, files)
+        write_files(out_dir / path.stem, files, fsync=False)
+    sync_to_disk()
 
 
 @dataclass
@@ -297,7 +304,24 @@ def scratch() -> Iterator[Path]:
         yield Path(name)
 
 
-def measure(count: int, *, skip_memory: bool, say: Callable[[str], None]) -> list[str]:
+def at_scale(count: int, cmd: Sequence[str], say: Callable[[str], None]) -> list[str]:
+    """``build`` then ``check`` of ``count`` specs with ``--jobs 2``, each one process."""
+    with scratch() as tmp:
+        say(f"scale: generating {count} specs ...")
+        generate(tmp / "specs", count)
+        args = [str(tmp / "specs"), "--out-dir", str(tmp / "out"), "--jobs", str(SCALE_JOBS)]
+        say(f"scale: build --jobs {SCALE_JOBS} ...")
+        build_s = timed(lambda: run([*cmd, "build", *args]))
+        say(f"scale: check --jobs {SCALE_JOBS} ...")
+        check_s = timed(lambda: run([*cmd, "check", *args]))
+    return [
+        f"at scale, {count} specs, one process each (with start-up):",
+        Row(f"build --jobs {SCALE_JOBS}", build_s, count).text(),
+        Row(f"check --jobs {SCALE_JOBS}", check_s, count).text(),
+    ]
+
+
+def measure(count: int, *, scale: int, skip_memory: bool, say: Callable[[str], None]) -> list[str]:
     """Run every measurement and return the report's lines."""
     cmd, how = command()
     jobs = os.cpu_count() or 1
@@ -392,15 +416,22 @@ def measure(count: int, *, skip_memory: bool, say: Callable[[str], None]) -> lis
 
     say("cold start ...")
     imports = cold_start([sys.executable, "-c", IMPORT_FLOOR])
+    model = cold_start([sys.executable, "-c", MODEL_FLOOR])
     validate = cold_start([*cmd, "validate", str(SAMPLE)])
     ratio = validate.wall / imports.wall
     report += [
         f"cold start, median of {COLD_RUNS} runs (CPU time: user + system, less sensitive to load):",
         f"  {'python -c ' + repr(IMPORT_FLOOR):<44}{imports.wall:8.3f} s  CPU {imports.cpu:.3f} s",
+        f"  {'click, yaml and one pydantic model':<44}{model.wall:8.3f} s  CPU {model.cpu:.3f} s",
         f"  {'journalgen validate (one sample)':<44}{validate.wall:8.3f} s  CPU {validate.cpu:.3f} s"
         f"  {ratio:.2f}x imports, CPU {validate.cpu / imports.cpu:.2f}x "
-        f"(<= {MAX_COLD_START_RATIO:g}x: {verdict(ratio <= MAX_COLD_START_RATIO)})",
+        f"(<= {MAX_COLD_START_RATIO:g}x: {verdict(ratio <= MAX_COLD_START_RATIO)}); "
+        f"{validate.wall / model.wall:.2f}x one model",
     ]
+    if scale and has_option("build", "jobs") and has_option("check", "jobs"):
+        report += at_scale(scale, cmd, say)
+    elif scale:
+        report.append("at scale: not measured (this journalgen has no check or no --jobs)")
 
     if skip_memory:
         report.append("peak memory: skipped (--skip-memory)")
@@ -438,15 +469,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--skip-memory", action="store_true", help="skip the 1,000/10,000-spec memory runs"
     )
     parser.add_argument("--quiet", action="store_true", help="print only the results")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        help="specs for the build and check with --jobs 2 at scale "
+        "(default ten times --specs, at most 10,000; 0 skips)",
+    )
     args = parser.parse_args(argv)
     if args.specs < 1:
         parser.error("--specs must be at least 1")
+    if args.scale is not None and args.scale < 0:
+        parser.error("--scale must not be negative")
 
     def say(message: str) -> None:
         if not args.quiet:
             print(message, file=sys.stderr, flush=True)
 
-    print("\n".join(measure(args.specs, skip_memory=args.skip_memory, say=say)))
+    scale = min(10 * args.specs, 10_000) if args.scale is None else args.scale
+    print("\n".join(measure(args.specs, scale=scale, skip_memory=args.skip_memory, say=say)))
     return 0
 
 
