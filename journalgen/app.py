@@ -12,10 +12,12 @@ from journalgen.diagnostics import Diagnostic, has_errors
 from journalgen.errors import OutputError, SpecError, UsageError
 
 if TYPE_CHECKING:
+    from journalgen.bundle import Comparison
     from journalgen.compiler import Checked
     from journalgen.scaffold import Ask, InitRequest
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+STDIN = "-"
 T = TypeVar("T")
 
 
@@ -26,6 +28,8 @@ class Outcome:
     files: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    signed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -52,10 +56,14 @@ def expand_inputs(paths: Iterable[str]) -> Iterator[Path]:
 
 
 def read_spec(path: Path) -> bytes:
-    """The spec's bytes, reading no more than one byte past the size limit."""
+    """The spec's bytes (``-``: standard input), reading no more than one byte past the size limit."""
+    import sys
+
     from journalgen.loader import MAX_BYTES
 
     try:
+        if str(path) == STDIN:
+            return sys.stdin.buffer.read(MAX_BYTES + 1)
         with path.open("rb") as handle:
             return handle.read(MAX_BYTES + 1)
     except OSError as exc:
@@ -65,10 +73,31 @@ def read_spec(path: Path) -> bytes:
         ) from None
 
 
+def _pinned(outcome: Outcome) -> bool:
+    """Whether the spec repository's `.journalgen-version` allows this journalgen (else an error)."""
+    from journalgen.pin import check_pin
+
+    found = check_pin(Path.cwd())
+    if found:
+        outcome.files.append(found[0].file)
+        outcome.add(found[0].file, found)
+    return not found
+
+
+def _files_only(paths: Sequence[str], command: str) -> None:
+    if STDIN in paths:
+        raise UsageError(
+            f"{command} needs spec files: '-' (standard input) works with validate, render "
+            "and explain"
+        )
+
+
 def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
     from journalgen.compiler import check_source
 
     outcome = Outcome()
+    if not _pinned(outcome):
+        return outcome
     for path in expand_inputs(paths):
         name = str(path)
         outcome.files.append(name)
@@ -117,25 +146,76 @@ def in_order(work: Callable[[Path], T], specs: Sequence[Path], jobs: int) -> Ite
         pool.shutdown(cancel_futures=True)  # after an error, start no more specs
 
 
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What ``build`` compares each spec with: one earlier spec, or each spec at a git revision."""
+
+    spec: Checked | None = None
+    rev: str | None = None
+
+
+def _earlier(path: Path, previous: Previous) -> tuple[Checked | None, Sequence[Diagnostic]]:
+    """The earlier version of the spec at ``path`` to compare with, or its errors."""
+    from journalgen.compiler import check_source
+    from journalgen.history import spec_at
+
+    if previous.rev is None:
+        return previous.spec, ()
+    source = spec_at(previous.rev, path)
+    if source is None:  # new since the revision: nothing to compare with
+        return None, ()
+    name = f"{previous.rev}:{path}"
+    try:
+        return check_source(source, name), ()
+    except SpecError as exc:
+        return None, exc.diagnostics
+
+
+def _other_tenant(checked: Checked, old: Checked) -> list[Diagnostic]:
+    """A warning when the earlier spec configures another tenant than ``checked``."""
+    from journalgen.compiler import locate
+    from journalgen.diagnostics import Finding
+    from journalgen.loader import load_yaml
+
+    if old.resolved.organization.lower() == checked.resolved.organization.lower():
+        return []
+    message = (
+        f"the earlier spec is for {old.resolved.organization}, this one for "
+        f"{checked.resolved.organization}; CHANGE.md compares two different tenants"
+    )
+    finding = Finding("JG027", ("tenant", "organization"), message)
+    return locate(old.file, load_yaml(old.source, old.file).index, [finding])
+
+
 def _build_one(
-    path: Path, *, out_dir: Path, strict: bool, old: Checked | None
+    path: Path, *, out_dir: Path, strict: bool, previous: Previous
 ) -> Sequence[Diagnostic]:
     """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
     from journalgen.compiler import check_source, compile_bundle
+    from journalgen.diagnostics import has_errors, promote_warnings
     from journalgen.write import write_files
 
     try:
         checked = check_source(read_spec(path), str(path), strict=strict)
     except SpecError as exc:
         return exc.diagnostics
+    old, problems = _earlier(path, previous)
+    if problems:
+        return [*checked.warnings, *problems]
+    found = list(checked.warnings)
+    if old is not None:
+        other = _other_tenant(checked, old)
+        found += promote_warnings(other) if strict else other
+    if has_errors(found):
+        return found
     folder = out_dir / path.stem
     try:
         # No fsync per file: build() makes everything durable once, at its end (see write.py).
         write_files(folder, compile_bundle(checked, old), fsync=False)
     except OutputError as exc:
         # The write is all or nothing, so the other bundles are safe to build and report.
-        return [*checked.warnings, Diagnostic(str(folder), 1, 1, "JG024", str(exc))]
-    return checked.warnings
+        return [*found, Diagnostic(str(folder), 1, 1, "JG024", str(exc))]
+    return found
 
 
 def build(
@@ -144,6 +224,7 @@ def build(
     *,
     strict: bool,
     previous: str | None = None,
+    previous_rev: str | None = None,
     jobs: int = 1,
 ) -> Outcome:
     """Compile each spec into ``out_dir/<stem>/``, one at a time.
@@ -152,22 +233,36 @@ def build(
     """
     from journalgen.compiler import check_source
 
+    paths = list(paths)
+    _files_only(paths, "build")
+    outcome = Outcome()
+    if not _pinned(outcome):
+        return outcome
     specs = list(expand_inputs(paths))
     _unique_stems(specs)
+    if previous is not None and previous_rev is not None:
+        raise UsageError("give --previous or --previous-rev, not both")
     if previous is not None and len(specs) != 1:
-        raise UsageError("--previous compares one spec with its earlier version; give one spec")
-    outcome = Outcome()
-    old = None
+        raise UsageError(
+            "--previous compares one spec with its earlier version; give one spec, "
+            "or use --previous-rev REV for many"
+        )
+    earlier = Previous(rev=previous_rev)
+    if previous_rev is not None:
+        from journalgen.history import check_rev
+
+        for folder in {spec.parent for spec in specs}:
+            check_rev(previous_rev, folder)
     if previous is not None:
         try:
-            old = check_source(read_spec(Path(previous)), previous)
+            earlier = Previous(spec=check_source(read_spec(Path(previous)), previous))
         except SpecError as exc:
             outcome.files.append(previous)
             outcome.add(previous, exc.diagnostics)
             return outcome
     from journalgen.write import sync_to_disk
 
-    work = functools.partial(_build_one, out_dir=out_dir, strict=strict, old=old)
+    work = functools.partial(_build_one, out_dir=out_dir, strict=strict, previous=earlier)
     wrote = False
     try:
         # Only names and diagnostics are kept per spec, so memory stays flat however many there are.
@@ -184,18 +279,52 @@ def build(
 
 
 def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -> Outcome:
-    """Compare each spec's bundle in ``out_dir`` with what the spec compiles to now."""
+    """Compare each spec's bundle in ``out_dir`` with what the spec compiles to now.
+
+    When a folder of specs is given, every bundle in ``out_dir`` must belong to one of them.
+    """
+    from journalgen.bundle import Comparison
+
+    paths = list(paths)
+    _files_only(paths, "check")
+    outcome = Outcome()
+    if not _pinned(outcome):
+        return outcome
+    if not out_dir.is_dir():
+        raise UsageError(f"--out-dir {out_dir}: the folder does not exist; build the bundles first")
     specs = list(expand_inputs(paths))
     _unique_stems(specs)
-    outcome = Outcome()
     work = functools.partial(_check_one, out_dir=out_dir, strict=strict)
     for path, found in zip(specs, in_order(work, specs, jobs), strict=True):
         outcome.files.append(str(path))
-        outcome.add(str(path), found)
+        if isinstance(found, Comparison):
+            outcome.add(str(path), found.diagnostics)
+            outcome.notes += found.notes
+            outcome.signed += found.signed
+        else:
+            outcome.add(str(path), found)
+    if any(Path(raw).is_dir() for raw in paths):
+        outcome.add(str(out_dir), _orphans(out_dir, {spec.stem for spec in specs}))
     return outcome
 
 
-def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Sequence[Diagnostic]:
+def _orphans(out_dir: Path, stems: set[str]) -> list[Diagnostic]:
+    """Bundle folders in ``out_dir`` that belong to none of the specs."""
+    return [
+        Diagnostic(
+            str(folder),
+            1,
+            1,
+            "JG028",
+            f"a bundle with no spec named {folder.name}.yaml among the specs given "
+            "(was it deleted?); delete the bundle, or restore its spec",
+        )
+        for folder in sorted(out_dir.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".") and folder.name not in stems
+    ]
+
+
+def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Comparison | Sequence[Diagnostic]:
     """Every difference between one spec's bundle and what the spec compiles to now."""
     from journalgen.bundle import compare_bundle
     from journalgen.compiler import check_source

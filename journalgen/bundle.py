@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from journalgen import __version__
@@ -23,8 +24,32 @@ PREVIOUS_SECTION = re.compile(
 )
 
 
+# An Authenticode signature block as Set-AuthenticodeSignature, signtool, osslsigncode and jsign
+# append it, anchored at the end of the file. jsign strips `\r?\n# SIG # Begin...End...\r?\n`
+# with anything between; here every line between must be a base64 comment, because a line that
+# is not a comment would run, and so must not be waved through as "signature".
+SIGNATURE = re.compile(
+    rb"\r?\n# SIG # Begin signature block"
+    rb"(?:\r?\n# [A-Za-z0-9+/=]*)*"
+    rb"\r?\n# SIG # End signature block\r?\n\Z"
+)
+GENERATOR = f"journalgen {__version__}"
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def without_signature(data: bytes) -> tuple[bytes, bool]:
+    """The script before an Authenticode signature block at its end, and whether it had one."""
+    match = SIGNATURE.search(data)
+    return (data, False) if match is None else (data[: match.start()], True)
+
+
+def with_line_endings_of(expected: bytes, data: bytes) -> bytes:
+    """``data`` with the line endings ``expected`` uses, undoing git's CRLF/LF conversion."""
+    lf = data.replace(b"\r\n", b"\n")
+    return lf.replace(b"\n", b"\r\n") if b"\r\n" in expected else lf
 
 
 def manifest(
@@ -35,7 +60,7 @@ def manifest(
     For auditors and ``check``; ``engine_sha256`` is :func:`journalgen.emit.engine_sha256`.
     """
     payload: dict[str, object] = {
-        "generator": f"journalgen {__version__}",
+        "generator": GENERATOR,
         "engine_sha256": engine_sha256(),
         "spec": plan.spec_name,
         "spec_sha256": plan.spec_sha256,
@@ -61,7 +86,10 @@ def expected_bundle(checked: Checked, found: Mapping[str, bytes]) -> dict[str, b
         recorded_change = recorded["artifacts"]["CHANGE.md"]
     except (ValueError, KeyError, TypeError):
         return fresh
-    if change is None or not isinstance(previous, dict) or sha256(change) != recorded_change:
+    if change is None or not isinstance(previous, dict):
+        return fresh
+    change = with_line_endings_of(fresh["CHANGE.md"], change)
+    if sha256(change) != recorded_change:
         return fresh
     if PREVIOUS_SECTION.sub(b"", change, count=1) != fresh["CHANGE.md"]:
         return fresh
@@ -79,39 +107,80 @@ def read_bundle(folder: Path) -> dict[str, bytes]:
     return built
 
 
-def compare_bundle(checked: Checked, folder: Path, *, rebuild: str) -> list[Diagnostic]:
+@dataclass
+class Comparison:
+    """What ``check`` found in one bundle: problems, and notes for ``--verbose``."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    signed: int = 0
+
+
+def compare_bundle(checked: Checked, folder: Path, *, rebuild: str) -> Comparison:
     """Every difference between the bundle in ``folder`` and what ``checked`` compiles to now.
 
-    ``rebuild`` is the command that brings the bundle up to date, named in the messages.
+    ``rebuild`` is the command that brings the bundle up to date, named in the messages. A file
+    that differs only in CRLF/LF (as git converts them) passes, and so does a script that is the
+    generated one followed by an Authenticode signature block; both are noted.
     """
     built = read_bundle(folder)
     fresh = expected_bundle(checked, built)
-    recorded: dict[str, str] = {}
-    with contextlib.suppress(ValueError, KeyError, TypeError):
-        recorded = json.loads(built.get("manifest.json", b""))["artifacts"]
-    found: list[Diagnostic] = []
+    recorded: dict[str, object] = {}
+    with contextlib.suppress(ValueError, TypeError):
+        loaded = json.loads(built.get("manifest.json", b""))
+        recorded = loaded if isinstance(loaded, dict) else {}
+    hashes = recorded.get("artifacts")
+    hashes = hashes if isinstance(hashes, dict) else {}
+    generator = recorded.get("generator")
+    other_version = isinstance(generator, str) and generator != GENERATOR
+    result = Comparison()
+    stale: list[Diagnostic] = []
     for file, data in fresh.items():
         shown = str(folder / file)
         actual = built.get(file)
         if actual is None:
-            found.append(_bundle(shown, 1, 1, "JG022", f"missing; run: {rebuild}"))
+            result.diagnostics.append(_bundle(shown, 1, 1, "JG022", f"missing; run: {rebuild}"))
             continue
         if actual == data:
             continue
-        line, column = first_difference(data, actual)
-        if recorded.get(file) not in (None, sha256(actual)):
-            message = "edited by hand since it was generated; build again and review the change"
-            found.append(_bundle(shown, line, column, "JG021", message))
+        content, signed = without_signature(actual) if file.endswith(".ps1") else (actual, False)
+        restored = with_line_endings_of(data, content)
+        if restored == data:
+            if signed:
+                result.signed += 1
+                result.notes.append(f"{shown}: signed; the script before the signature is current")
+            if restored != content:
+                result.notes.append(
+                    f"{shown}: current, but for its line endings (as git converts them)"
+                )
+            continue
+        line, column = first_difference(data, restored)
+        if hashes.get(file) not in (None, sha256(restored)):
+            message = "edited since it was generated; build again and review the change"
+            if signed:
+                message = "signed, but " + message
+            result.diagnostics.append(_bundle(shown, line, column, "JG021", message))
         else:
             message = f"stale: differs from what {checked.file} compiles to now; run: {rebuild}"
-            found.append(_bundle(shown, line, column, "JG020", message))
+            stale.append(_bundle(shown, line, column, "JG020", message))
+    if stale and other_version:
+        message = f"built by {generator}, this is {GENERATOR}: rebuild; run: {rebuild}"
+        result.diagnostics.append(_bundle(str(folder / "manifest.json"), 1, 1, "JG025", message))
+    else:
+        result.diagnostics.extend(stale)
     if folder.is_dir():
         for extra in sorted(p.name for p in folder.iterdir()):
             if extra not in fresh:
-                found.append(
-                    _bundle(str(folder / extra), 1, 1, "JG023", "not generated by journalgen")
+                result.diagnostics.append(
+                    _bundle(
+                        str(folder / extra),
+                        1,
+                        1,
+                        "JG023",
+                        "not generated by journalgen; delete it or keep it outside the bundle",
+                    )
                 )
-    return found
+    return result
 
 
 def first_difference(expected: bytes, actual: bytes) -> tuple[int, int]:

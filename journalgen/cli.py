@@ -99,13 +99,18 @@ def main() -> None:
 @strict_option
 @format_option
 def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
-    """Check SPECS (files or folders) and report every problem; exit 1 if any has an error."""
+    """Check SPECS (files, folders, or - for standard input); exit 1 if any has an error."""
     from journalgen import app
 
     outcome = app.validate(specs, strict=strict)
     _emit(fmt, outcome, err=False)
-    if fmt == "text" and outcome.ok:
-        click.echo(f"{len(outcome.files)} spec(s) valid", err=True)
+    if fmt == "text":
+        if outcome.ok:
+            click.echo(f"{len(outcome.files)} spec(s) valid", err=True)
+        else:
+            click.echo(
+                f"{len(outcome.failed)} of {len(outcome.files)} spec(s) have errors", err=True
+            )
     sys.exit(0 if outcome.ok else 1)
 
 
@@ -117,19 +122,37 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     type=click.Path(dir_okay=False),
     help="An earlier version of the spec: CHANGE.md then lists every setting that changes.",
 )
+@click.option(
+    "--previous-rev",
+    metavar="REV",
+    help="Compare each spec with its version at git revision REV (a spec new since has none).",
+)
 @strict_option
 @format_option
 @jobs_option
 def build(
-    specs: tuple[str, ...], out_dir: str, previous: str | None, strict: bool, fmt: str, jobs: int
+    specs: tuple[str, ...],
+    out_dir: str,
+    previous: str | None,
+    previous_rev: str | None,
+    strict: bool,
+    fmt: str,
+    jobs: int,
 ) -> None:
     """Compile SPECS (files or folders) into OUT_DIR/<spec name>/; bad specs are skipped, exit 1."""
     from pathlib import Path
 
     from journalgen import app
 
-    outcome = app.build(specs, Path(out_dir), strict=strict, previous=previous, jobs=jobs)
-    _emit(fmt, outcome, err=fmt == "text")
+    outcome = app.build(
+        specs,
+        Path(out_dir),
+        strict=strict,
+        previous=previous,
+        previous_rev=previous_rev,
+        jobs=jobs,
+    )
+    _emit(fmt, outcome, err=False)
     if fmt == "text":
         click.echo(
             f"built {len(outcome.files) - len(outcome.failed)} of {len(outcome.files)} spec(s) "
@@ -145,16 +168,28 @@ def build(
 @strict_option
 @format_option
 @jobs_option
-def check(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str, jobs: int) -> None:
-    """Exit 1, naming the files, when a bundle in OUT_DIR is stale or was edited by hand."""
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also name each file accepted with other line endings or a signature.",
+)
+def check(
+    specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str, jobs: int, verbose: bool
+) -> None:
+    """Exit 1, naming the files, when a bundle in OUT_DIR is stale, edited or unexpected."""
     from pathlib import Path
 
     from journalgen import app
 
     outcome = app.check(specs, Path(out_dir), strict=strict, jobs=jobs)
     _emit(fmt, outcome, err=False)
+    if verbose:
+        for note in outcome.notes:
+            click.echo(f"note: {note}", err=True)
     if fmt == "text" and outcome.ok:
-        click.echo(f"{len(outcome.files)} bundle(s) up to date", err=True)
+        signed = f", {outcome.signed} signed script(s)" if outcome.signed else ""
+        click.echo(f"{len(outcome.files)} bundle(s) up to date{signed}", err=True)
     sys.exit(0 if outcome.ok else 1)
 
 
@@ -164,7 +199,7 @@ def check(specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str, jobs: in
 @strict_option
 @format_option
 def render(spec: str, output: str | None, strict: bool, fmt: str) -> None:
-    """Print the apply script of SPEC (UTF-8 with BOM, CRLF), or write it with -o."""
+    """Print the apply script of SPEC (- reads standard input), or write it with -o."""
     from pathlib import Path
 
     from journalgen import app
@@ -233,7 +268,7 @@ def _ask(
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
 
-    kind = click.Choice(list(choices)) if isinstance(choices, list) else None
+    kind = click.Choice(list(choices), case_sensitive=False) if isinstance(choices, list) else None
     answer = click.prompt(
         f"{question} [{flag}]",
         type=kind,

@@ -222,8 +222,14 @@ def build_plan(resolved: Resolved, spec_name: str, source: bytes) -> Plan:
         _transport(resolved),
         *(_rule(resolved, i) for i in range(len(resolved.rules))),
     )
-    digest = hashlib.sha256(source).hexdigest()
-    return Plan(resolved, spec_name, digest, resources, _meta(resolved))
+    return Plan(resolved, spec_name, spec_sha256(source), resources, _meta(resolved))
+
+
+def spec_sha256(source: bytes) -> str:
+    """The spec's hash over its text with CRLF read as LF, so a spec git checked out with Windows
+    line endings has the same hash as in CI.
+    """
+    return hashlib.sha256(source.replace(b"\r\n", b"\n")).hexdigest()
 
 
 # --- the comparison the scripts make, modelled here so it can be tested without PowerShell ---

@@ -67,6 +67,12 @@ def _needs_journal_address(preset: Preset, region: str | None) -> bool:
     return sourced is None or sourced.confidence == "unknown"
 
 
+def _lower_domain(address: str) -> str:
+    """The address with its domain in lower case; the local part is the mailbox's to decide."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else address
+
+
 def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
     """Fill what is missing by asking (in a terminal), or refuse naming the flag (otherwise)."""
 
@@ -85,14 +91,16 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
         return ask(question, flag, choices, False, check)
 
     known = presets()
-    vendor = need(request.vendor, "The archive vendor", "--vendor", list(known))
+    # Choices are matched case-insensitively and domains are case-insensitive names, so both are
+    # written in lower case, as the presets and Exchange show them.
+    vendor = need(request.vendor, "The archive vendor", "--vendor", list(known)).lower()
     if vendor not in known:
         raise UsageError(f"--vendor {vendor!r} is not a known vendor; known: {', '.join(known)}")
     preset = known[vendor]
     region = request.region
     if preset.regions:
         question = f"The {preset.display_name} region your account lives in"
-        region = need(region, question, "--region", list(preset.regions))
+        region = need(region, question, "--region", list(preset.regions)).lower()
         if region not in preset.regions:
             raise UsageError(
                 f"--region {region!r}: {preset.display_name} has the regions "
@@ -102,22 +110,26 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
         raise UsageError(f"--region: the {vendor} preset has no regions; leave it out")
     domain = need(
         request.domain, "The tenant's primary mail domain", "--domain", check=textpolicy.domain
-    )
+    ).lower()
     organization = need(
         request.organization,
         f"The tenant's initial domain, like {domain.split('.')[0]}.onmicrosoft.com",
         "--organization",
         check=textpolicy.onmicrosoft_domain,
-    )
-    ndr = need(
-        request.ndr_address,
-        f"A dedicated address for undeliverable journal reports, like journal-ndr@{domain}",
-        "--ndr-address",
-        check=textpolicy.address,
+    ).lower()
+    ndr = _lower_domain(
+        need(
+            request.ndr_address,
+            f"A dedicated address for undeliverable journal reports, like journal-ndr@{domain}",
+            "--ndr-address",
+            check=textpolicy.address,
+        )
     )
     journal_address = request.journal_address
     if journal_address is not None:
-        journal_address = _checked(journal_address, "--journal-address", textpolicy.address)
+        journal_address = _lower_domain(
+            _checked(journal_address, "--journal-address", textpolicy.address)
+        )
     elif ask is not None and _needs_journal_address(preset, region):
         sourced = preset.lookup("journal_address", region)
         like = ""
@@ -131,7 +143,7 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
             True,
             textpolicy.address,
         )
-        journal_address = answer or None
+        journal_address = _lower_domain(answer) or None
     return replace(
         request,
         vendor=vendor,

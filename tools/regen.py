@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
 import sys
+import tempfile
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,13 +295,73 @@ def trigger_source(code: str) -> bytes | None:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000).encode("utf-8")
 
 
+def _edit(path: Path, old: bytes, new: bytes) -> None:
+    path.write_bytes(path.read_bytes().replace(old, new, 1))
+
+
+def _set_generator(path: Path, generator: str) -> None:
+    manifest = json.loads(path.read_bytes())
+    manifest["generator"] = generator
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+# How to get each bundle and spec-repository code from `build` and `check`: a change to the spec
+# repository after `journalgen build specs/ --out-dir generated`. The pin is written before
+# the build, the earlier spec of JG027 is given to `build --previous`.
+_REPOSITORY: dict[str, Callable[[Path], object]] = {
+    "JG020": lambda root: _edit(root / "specs/tenant.yaml", b"- name: ", b"- name: Changed "),
+    "JG021": lambda root: _edit(
+        root / "generated/tenant/apply.ps1", b"[CmdletBinding", b"# tweak\r\n[CmdletBinding"
+    ),
+    "JG022": lambda root: (root / "generated/tenant/rollback.ps1").unlink(),
+    "JG023": lambda root: (root / "generated/tenant/notes.txt").write_text("x"),
+    "JG028": lambda root: (root / "generated/offboarded").mkdir(),
+    "JG025": lambda root: _set_generator(
+        root / "generated/tenant/manifest.json", "journalgen 0.0.1"
+    ),
+    "JG026": lambda root: (root / ".journalgen-version").write_text(">=99\n"),
+}
+
+
+@functools.cache
+def repository_example(code: str) -> str | None:
+    """What ``journalgen check`` (or ``build``) reports for the documented example of ``code``."""
+    from journalgen import app
+
+    if code not in (*_REPOSITORY, "JG027"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        root = Path(tmp)
+        (root / ".git").mkdir()  # the top of the "repository": the pin is not looked for above
+        (root / "specs").mkdir()
+        spec = root / "specs/tenant.yaml"
+        spec.write_bytes(trigger_source("JG217") or b"")  # any valid spec
+        previous = None
+        if code == "JG027":
+            other = _merge(EXAMPLE_BASE, {"tenant": {"organization": "fabrikam.onmicrosoft.com"}})
+            (root / "old.yaml").write_text(yaml.safe_dump(other, sort_keys=False))
+            previous = "old.yaml"
+        built = app.build(["specs"], Path("generated"), strict=False, previous=previous)
+        found = built.diagnostics
+        if code != "JG027":
+            assert built.ok, built.diagnostics
+            _REPOSITORY[code](root)
+            found = app.check(["specs"], Path("generated"), strict=False).diagnostics
+    matches = [d for d in found if d.code == code]
+    if not matches:
+        got = ", ".join(d.code for d in found) or "nothing"
+        raise AssertionError(f"the documented example of {code} reports {got}")
+    d = matches[0]
+    return str(d)
+
+
 def example_message(code: str) -> str | None:
     """What journalgen reports for the documented example of ``code`` (checked to be that code)."""
     from journalgen.compiler import check_source
 
     source = trigger_source(code)
     if source is None:
-        return None
+        return repository_example(code)
     try:
         found = list(check_source(source, "spec.yaml").warnings)
     except SpecError as exc:
@@ -312,7 +375,7 @@ def example_message(code: str) -> str | None:
 
 _GROUPS = (
     (("JG00", "JG01"), "The file and its YAML"),
-    (("JG02",), "The generated bundle"),
+    (("JG02",), "The generated bundle and the spec repository"),
     (("JG1",), "The spec's shape and values"),
     (("JG2",), "Microsoft's rules the spec alone decides"),
     (("JG3",), "Vendor presets"),
