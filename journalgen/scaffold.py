@@ -14,7 +14,7 @@ from journalgen import textpolicy
 from journalgen.diagnostics import Diagnostic
 from journalgen.errors import SpecError, UsageError
 from journalgen.resolve import fill_placeholder
-from journalgen.spec import SCHEMA_ID
+from journalgen.spec import SCHEMA_FILE
 from journalgen.vendors import Preset, Sourced, presets
 
 Check = Callable[[str], str]
@@ -23,6 +23,8 @@ Check = Callable[[str], str]
 Ask = Callable[[str, str, Sequence[str] | None, bool, Check | None], str]
 
 WIDTH = 96
+# Where the README's layout keeps the schema, relative to a spec in specs/ (as the samples do).
+SCHEMA_LINE = f"../schemas/{SCHEMA_FILE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +229,7 @@ def render(request: InitRequest) -> str:
     if region is not None:
         where += f" ({preset.regions[region].display_name})"
 
-    w.lines.append(f"# yaml-language-server: $schema={SCHEMA_ID}")
+    w.lines.append(f"# yaml-language-server: $schema={SCHEMA_LINE}")
     w.lines.append("#")
     w.comment(f"journalgen tenant spec: journal all mail of {domain} to {where}.")
     w.comment(

@@ -22,7 +22,10 @@ from pydantic_core import CoreSchema
 from journalgen import textpolicy
 
 SPEC_VERSIONS = (1,)
-SCHEMA_ID = "https://journalgen.dev/schemas/journalgen-spec-v1.schema.json"
+# An identifier, not a location: nothing serves the schema. `journalgen schema` prints it, and
+# schemas/ in the repository (and in a spec repository that copies it) holds it for editors.
+SCHEMA_ID = "urn:journalgen:spec-v1"
+SCHEMA_FILE = "journalgen-spec-v1.schema.json"
 
 Text = Annotated[str, AfterValidator(textpolicy.safe_text)]
 Name = Annotated[str, AfterValidator(textpolicy.safe_text), Field(max_length=64)]
@@ -363,5 +366,46 @@ def leaf_values(node: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any, b
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the spec, as committed in ``schemas/``."""
-    schema = Spec.model_json_schema()
+    schema = _without_null(Spec.model_json_schema())
+    _vendor_choices(schema["$defs"]["Archive"])
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _without_null(node: Any) -> Any:
+    """The schema without ``null``: the loader refuses a key with no value (JG114), so editors
+    must not offer one; an omitted key is how a default is asked for.
+    """
+    if isinstance(node, list):
+        return [_without_null(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _without_null(v) for k, v in node.items() if not (k == "default" and v is None)}
+    choices = out.pop("anyOf", None)
+    if choices is not None:
+        kept = [choice for choice in choices if choice != {"type": "null"}]
+        if len(kept) == 1:
+            out = {**kept[0], **out}
+        else:
+            out["anyOf"] = kept
+    return out
+
+
+def _vendor_choices(archive: dict[str, Any]) -> None:
+    """Vendors and, per vendor, regions from the presets, so editors can complete them."""
+    from journalgen.vendors import presets
+
+    known = presets()
+    properties = archive["properties"]
+    properties["vendor"]["enum"] = sorted(known)
+    properties["region"]["enum"] = sorted({r for preset in known.values() for r in preset.regions})
+    archive["allOf"] = [
+        {
+            "if": {"properties": {"vendor": {"const": name}}, "required": ["vendor"]},
+            "then": (
+                {"properties": {"region": {"enum": list(preset.regions)}}}
+                if preset.regions
+                else {"not": {"required": ["region"]}}
+            ),
+        }
+        for name, preset in sorted(known.items())
+    ]

@@ -14,7 +14,7 @@ from journalgen.cli import main
 from journalgen.compiler import check_source
 from journalgen.errors import SpecError
 from journalgen.loader import load_yaml
-from journalgen.spec import SCHEMA_ID
+from journalgen.scaffold import SCHEMA_LINE
 from journalgen.vendors import presets
 
 FLAGS = [
@@ -92,7 +92,7 @@ def test_init_then_validate_succeeds_or_names_the_missing_value(
     result = init(*init_args(vendor, region), "-o", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text()
-    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_ID}"
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_LINE}"
     assert problems(text) == EXPECTED[(vendor, region)]
     validated = CliRunner().invoke(main, ["validate", str(out)])
     assert validated.exit_code == (1 if EXPECTED[(vendor, region)] else 0), validated.output
