@@ -14,7 +14,9 @@ from journalgen.errors import OutputError, SpecError, UsageError
 if TYPE_CHECKING:
     from journalgen.bundle import Comparison
     from journalgen.compiler import Checked
+    from journalgen.importer import ImportRequest
     from journalgen.scaffold import Ask, InitRequest
+    from journalgen.state import Captured
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
@@ -188,10 +190,15 @@ def _other_tenant(checked: Checked, old: Checked) -> list[Diagnostic]:
 
 
 def _build_one(
-    path: Path, *, out_dir: Path, strict: bool, previous: Previous
+    path: Path,
+    *,
+    out_dir: Path,
+    strict: bool,
+    previous: Previous,
+    captured: Captured | None = None,
 ) -> Sequence[Diagnostic]:
     """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
-    from journalgen.compiler import check_source, compile_bundle
+    from journalgen.compiler import check_source, compile_bundle, plan_for
     from journalgen.diagnostics import has_errors, promote_warnings
     from journalgen.write import write_files
 
@@ -206,12 +213,19 @@ def _build_one(
     if old is not None:
         other = _other_tenant(checked, old)
         found += promote_warnings(other) if strict else other
+    against = None
+    if captured is not None:
+        from journalgen.live import plan_against
+
+        against = plan_against(plan_for(checked), captured)
+        # apply.ps1 would stop on the state's errors in its preflight: no bundle to approve.
+        found += promote_warnings(against.problems) if strict else against.problems
     if has_errors(found):
         return found
     folder = out_dir / path.stem
     try:
         # No fsync per file: build() makes everything durable once, at its end (see write.py).
-        write_files(folder, compile_bundle(checked, old), fsync=False)
+        write_files(folder, compile_bundle(checked, old, against), fsync=False)
     except OutputError as exc:
         # The write is all or nothing, so the other bundles are safe to build and report.
         return [*found, Diagnostic(str(folder), 1, 1, "JG024", str(exc))]
@@ -225,6 +239,7 @@ def build(
     strict: bool,
     previous: str | None = None,
     previous_rev: str | None = None,
+    state: str | None = None,
     jobs: int = 1,
 ) -> Outcome:
     """Compile each spec into ``out_dir/<stem>/``, one at a time.
@@ -262,7 +277,21 @@ def build(
             return outcome
     from journalgen.write import sync_to_disk
 
-    work = functools.partial(_build_one, out_dir=out_dir, strict=strict, previous=earlier)
+    captured = None
+    if state is not None:
+        from journalgen.state import load_state
+
+        if len(specs) != 1:
+            raise UsageError("--state compares one spec with a captured tenant; give one spec")
+        try:
+            captured = load_state(read_state(Path(state)), state)
+        except SpecError as exc:
+            outcome.files.append(state)
+            outcome.add(state, exc.diagnostics)
+            return outcome
+    work = functools.partial(
+        _build_one, out_dir=out_dir, strict=strict, previous=earlier, captured=captured
+    )
     wrote = False
     try:
         # Only names and diagnostics are kept per spec, so memory stays flat however many there are.
@@ -402,3 +431,95 @@ def init(request: InitRequest, ask: Ask | None, *, output: Path | None, force: b
 
         write_atomic(output, text.encode("utf-8"))
     return Started(text, scaffold.remaining(text, str(output) if output else "-"))
+
+
+def read_state(path: Path) -> bytes:
+    """A state file's bytes, reading no more than one byte past the state size limit."""
+    from journalgen.state import MAX_BYTES
+
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SpecError(
+            [Diagnostic(str(path), 1, 1, "JG001", f"cannot read the file: {reason}")]
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """``plan``'s result: the diagnostics, the plan as text or JSON, and whether anything changes."""
+
+    outcome: Outcome
+    text: str | None
+    changed: bool
+
+
+def plan(spec: str, state: str, fmt: str) -> Planned:
+    """What apply.ps1 of ``spec`` would do in the tenant captured in ``state``."""
+    from journalgen import live
+    from journalgen.compiler import check_source, plan_for
+    from journalgen.state import load_state
+
+    outcome = Outcome(files=[spec, state])
+    try:
+        checked = check_source(read_spec(Path(spec)), spec)
+    except SpecError as exc:
+        outcome.add(spec, exc.diagnostics)
+        return Planned(outcome, None, False)
+    outcome.add(spec, checked.warnings)
+    try:
+        captured = load_state(read_state(Path(state)), state)
+    except SpecError as exc:
+        outcome.add(state, exc.diagnostics)
+        return Planned(outcome, None, False)
+    against = live.plan_against(plan_for(checked), captured)
+    outcome.add(state, against.problems)
+    if fmt == "json":
+        return Planned(outcome, live.as_json(against, outcome.diagnostics), against.changed)
+    return Planned(outcome, live.text(against), against.changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """A spec from ``import``: its text, what ``validate`` says of it, and its plan against the state.
+
+    ``text`` is ``None`` when the state cannot be read; ``remaining`` then holds why.
+    """
+
+    text: str | None
+    remaining: list[Diagnostic]
+    summary: str | None
+
+
+def import_state(
+    state: str, request: ImportRequest, *, output: Path | None, force: bool
+) -> Imported:
+    """A commented spec adopting the setup in ``state``, written to ``output`` when one is given."""
+    from journalgen import importer, live
+    from journalgen.compiler import check_source, plan_for
+    from journalgen.state import load_state
+
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output} already exists; use --force to overwrite it")
+    try:
+        captured = load_state(read_state(Path(state)), state)
+    except SpecError as exc:
+        return Imported(None, list(exc.diagnostics), None)
+    text = importer.render(captured, request)
+    name = str(output) if output else "-"
+    summary = None
+    try:
+        checked = check_source(text.encode("utf-8"), name)
+    except SpecError as exc:
+        remaining = list(exc.diagnostics)
+    else:
+        remaining = list(checked.warnings)
+        against = live.plan_against(plan_for(checked), captured)
+        summary = live.summary(against)
+    if output is not None:
+        from journalgen.write import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
+    return Imported(text, remaining, summary)

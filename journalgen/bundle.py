@@ -22,6 +22,10 @@ BUNDLE_FILES = ("apply.ps1", "verify.ps1", "rollback.ps1", "CHANGE.md", "manifes
 PREVIOUS_SECTION = re.compile(
     rb"<!-- journalgen:previous -->\n.*?<!-- /journalgen:previous -->\n\n", re.DOTALL
 )
+# ... and its comparison with a captured tenant state (--state) between these.
+STATE_SECTION = re.compile(
+    rb"<!-- journalgen:state -->\n.*?<!-- /journalgen:state -->\n\n", re.DOTALL
+)
 
 
 # An Authenticode signature block as Set-AuthenticodeSignature, signtool, osslsigncode and jsign
@@ -53,7 +57,10 @@ def with_line_endings_of(expected: bytes, data: bytes) -> bytes:
 
 
 def manifest(
-    plan: Plan, artifacts: Mapping[str, bytes], previous: Mapping[str, object] | None = None
+    plan: Plan,
+    artifacts: Mapping[str, bytes],
+    previous: Mapping[str, object] | None = None,
+    state: Mapping[str, object] | None = None,
 ) -> bytes:
     """The generator and its engine's hash, the spec's hash and each artifact's hash.
 
@@ -67,6 +74,8 @@ def manifest(
     }
     if previous is not None:
         payload["previous"] = dict(previous)
+    if state is not None:
+        payload["state"] = dict(state)
     payload["artifacts"] = {name: sha256(data) for name, data in artifacts.items()}
     return (json.dumps(payload, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
@@ -74,28 +83,41 @@ def manifest(
 def expected_bundle(checked: Checked, found: Mapping[str, bytes]) -> dict[str, bytes]:
     """What a bundle of ``checked`` must hold, given the files ``found`` in it.
 
-    A CHANGE.md built with ``--previous`` compares the spec with an earlier one that ``check``
-    does not have. It is accepted as it is when the rest of it is what the spec compiles to now
-    and the manifest's hash still matches it, so neither stale nor edited text gets through.
+    A CHANGE.md built with ``--previous`` (or ``--state``) compares the spec with an earlier one
+    (or a captured tenant state) that ``check`` does not have. It is accepted as it is when the
+    rest of it is what the spec compiles to now and the manifest's hash still matches it, so
+    neither stale nor edited text gets through.
     """
     fresh = compile_bundle(checked)
     change = found.get("CHANGE.md")
     try:
         recorded = json.loads(found.get("manifest.json", b""))
-        previous = recorded["previous"]
+        previous = recorded.get("previous")
+        state = recorded.get("state")
         recorded_change = recorded["artifacts"]["CHANGE.md"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return fresh
-    if change is None or not isinstance(previous, dict):
+    if previous is None and state is None:
+        return fresh
+    if change is None:
         return fresh
     change = with_line_endings_of(fresh["CHANGE.md"], change)
     if sha256(change) != recorded_change:
         return fresh
-    if PREVIOUS_SECTION.sub(b"", change, count=1) != fresh["CHANGE.md"]:
+    if not all(isinstance(about, dict | None) for about in (previous, state)):
+        return fresh
+    # The manifest names which sections the build added: exactly those are set aside.
+    rest = change
+    for about, section in ((previous, PREVIOUS_SECTION), (state, STATE_SECTION)):
+        if about is not None:
+            rest, found_section = section.subn(b"", rest, count=1)
+            if not found_section:
+                return fresh
+    if rest != fresh["CHANGE.md"]:
         return fresh
     files = {name: data for name, data in fresh.items() if name != "manifest.json"}
     files["CHANGE.md"] = change
-    return {**files, "manifest.json": manifest(plan_for(checked), files, previous)}
+    return {**files, "manifest.json": manifest(plan_for(checked), files, previous, state)}
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:

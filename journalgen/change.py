@@ -12,6 +12,7 @@ import jinja2
 from journalgen import __version__
 from journalgen.diagnostics import Diagnostic
 from journalgen.emit import engine_sha256, new_environment, summary_lines, what_is_journaled
+from journalgen.live import LivePlan, format_value, summary
 from journalgen.plan import Plan, Resource, Value
 
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
@@ -108,6 +109,7 @@ def render_change(
     scripts: Mapping[str, bytes],
     warnings: Sequence[Diagnostic],
     previous: Plan | None = None,
+    live: LivePlan | None = None,
 ) -> bytes:
     """CHANGE.md for a plan, naming the SHA-256 of the spec, of each script and of the engine."""
     text = (
@@ -123,6 +125,10 @@ def render_change(
             engine_sha256=engine_sha256(),
             warnings=warnings,
             previous=previous,
+            live=live,
+            about_state=live.about_state() if live is not None else None,
+            summary_of_live=summary(live) if live is not None else "",
+            format_value=format_value,
             changes=plan_changes(previous, plan) if previous is not None else [],
             show=show,
         )

@@ -127,6 +127,11 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     metavar="REV",
     help="Compare each spec with its version at git revision REV (a spec new since has none).",
 )
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False),
+    help="A captured tenant state: CHANGE.md then shows what apply.ps1 would change in it.",
+)
 @strict_option
 @format_option
 @jobs_option
@@ -135,6 +140,7 @@ def build(
     out_dir: str,
     previous: str | None,
     previous_rev: str | None,
+    state: str | None,
     strict: bool,
     fmt: str,
     jobs: int,
@@ -150,6 +156,7 @@ def build(
         strict=strict,
         previous=previous,
         previous_rev=previous_rev,
+        state=state,
         jobs=jobs,
     )
     _emit(fmt, outcome, err=False)
@@ -345,3 +352,70 @@ def explain(spec: str, fmt: str) -> None:
         _emit(fmt, outcome, err=False)
         sys.exit(1)
     click.echo(text, nl=False)
+
+
+@main.command(short_help="Show what apply.ps1 would change in a captured tenant.")
+@click.argument("spec", type=click.Path())
+@click.option(
+    "--state",
+    "state",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A state captured by verify.ps1 -StatePath or the capture script (docs/state.md).",
+)
+@report_format_option("text for people; json for machines (docs/state.md).")
+@click.option(
+    "--exit-code", is_flag=True, help="Exit 1 when anything would change (drift checks in CI)."
+)
+def plan(spec: str, state: str, fmt: str, exit_code: bool) -> None:
+    """Print what apply.ps1 of SPEC would create, update or remove in the tenant of STATE."""
+    from journalgen import app
+
+    planned = app.plan(spec, state, fmt)
+    if planned.text is None:
+        _emit(fmt, planned.outcome, err=fmt == "text")
+        sys.exit(1)
+    click.echo(planned.text, nl=False)
+    if fmt == "text":
+        _emit(fmt, planned.outcome, err=True)
+    if not planned.outcome.ok or (exit_code and planned.changed):
+        sys.exit(1)
+
+
+@main.command("import", short_help="Write a spec that adopts a captured tenant's journaling.")
+@click.argument("state", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@click.option(
+    "--journal-address",
+    help="The journal address to adopt, when the tenant's rules journal to several.",
+)
+@click.option("--vendor", help="The archive vendor, when it is not recognised (see presets).")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def import_(
+    state: str, output: str | None, journal_address: str | None, vendor: str | None, force: bool
+) -> None:
+    """Write a commented spec adopting the journal rules, contact and connector in STATE."""
+    from pathlib import Path
+
+    from journalgen import app
+    from journalgen.importer import ImportRequest
+    from journalgen.report import text
+
+    imported = app.import_state(
+        state,
+        ImportRequest(journal_address, vendor),
+        output=Path(output) if output else None,
+        force=force,
+    )
+    if imported.text is None:
+        click.echo(text(imported.remaining), nl=False, err=True)
+        sys.exit(1)
+    if output:
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(imported.text, nl=False)
+    if imported.remaining:
+        click.echo("still to do before it validates, or warnings to read:", err=True)
+        click.echo(text(imported.remaining), nl=False, err=True)
+    if imported.summary is not None:
+        click.echo(f"plan against {state}: {imported.summary}", err=True)

@@ -30,6 +30,9 @@ class Code:
     # A spec that reports this code, for docs/checks.md (tests check it does): raw bytes, or
     # overrides of EXAMPLE_BASE (a None value removes the key).
     example: bytes | dict[str, Any] | None = None
+    # A captured state that reports this code when EXAMPLE_BASE is planned against it: raw bytes,
+    # or top-level keys replacing those of EXAMPLE_STATE.
+    state_example: bytes | dict[str, Any] | None = None
 
 
 # The spec each example overrides: small, valid, and with no warnings of its own.
@@ -43,6 +46,50 @@ EXAMPLE_BASE: dict[str, Any] = {
 EXAMPLE_CUSTOM: dict[str, Any] = {
     "archive": {"vendor": "custom", "region": None, "journal_address": "j@archive.example"},
     "connector": {"smart_hosts": ["smtp.archive.example"]},
+}
+
+# The state each state example overrides: EXAMPLE_BASE's tenant before journalgen set it up.
+EXAMPLE_STATE: dict[str, Any] = {
+    "format": "journalgen-state/1",
+    "captured_at": "2026-11-27T10:00:00Z",
+    "organization": "contoso.onmicrosoft.com",
+    "accepted_domains": [
+        {
+            "DomainName": name,
+            "Default": name == "contoso.com",
+            "DomainType": "Authoritative",
+            "MatchSubDomains": False,
+        }
+        for name in ("contoso.com", "contoso.onmicrosoft.com")
+    ],
+    "transport_config": {
+        "JournalingReportNdrTo": "journal-ndr@contoso.com",
+        "JournalMessageExpirationDays": 0,
+    },
+    "journal_rules": [],
+    "outbound_connectors": [],
+    "mail_contacts": [],
+}
+_EXAMPLE_RULE = {
+    "Name": "Old journal rule",
+    "JournalEmailAddress": "journaling@journal.contoso.com",
+    "Scope": "Global",
+    "Recipient": None,
+    "Enabled": True,
+}
+_EXAMPLE_CONNECTOR = {
+    "Name": "Microsoft 365 to Mimecast",
+    "ConnectorType": "Partner",
+    "Enabled": True,
+    "RecipientDomains": ["journal.contoso.com"],
+    "UseMXRecord": False,
+    "SmartHosts": ["us-smtp-journal-1.mimecast.com", "us-smtp-journal-2.mimecast.com"],
+    "TlsSettings": "CertificateValidation",
+    "TlsDomain": None,
+    "IsTransportRuleScoped": False,
+    "TestMode": False,
+    "RouteAllMessagesViaOnPremises": False,
+    "Comment": None,
 }
 
 CODES: dict[str, Code] = {
@@ -577,6 +624,179 @@ CODES: dict[str, Code] = {
             "The journal address is not in the journal domain the vendor's preset names: often a typo that sends journal reports elsewhere.",
             "journalgen presets",
             example={"archive": {"journal_address": "journaling@archive.example"}},
+        ),
+        # --- a captured tenant state (plan, import, build --state) ---
+        Code(
+            "JG401",
+            E,
+            "state-not-json",
+            "A state file is UTF-8 JSON with each key once; anything else may not be what the tenant holds.",
+            "journalgen state format",
+            state_example=b'{"format": "journalgen-state/1",}',
+        ),
+        Code(
+            "JG402",
+            E,
+            "state-format",
+            "The state format is versioned so journalgen never misreads a capture it does not know.",
+            "journalgen state format",
+            state_example=b'{"format": "journalgen-state/2"}',
+        ),
+        Code(
+            "JG403",
+            E,
+            "state-shape",
+            "A missing or mistyped property would be read as a value the tenant does not have.",
+            "journalgen state format",
+            state_example={"journal_rules": [{**_EXAMPLE_RULE, "Name": ["Journal all"]}]},
+        ),
+        Code(
+            "JG404",
+            E,
+            "state-too-large",
+            "A journaling state is kilobytes; a huge or deeply nested file is a mistake or an attack.",
+            "journalgen state format",
+            state_example=b"[" * 40 + b"]" * 40,
+        ),
+        Code(
+            "JG410",
+            E,
+            "state-other-tenant",
+            "A state captured from another tenant says nothing about what apply.ps1 would do in this one.",
+            "journalgen; apply.ps1's tenant guard",
+            state_example={"organization": "fabrikam.onmicrosoft.com"},
+        ),
+        Code(
+            "JG411",
+            E,
+            "journal-domain-accepted",
+            "Exchange Online cannot journal to itself: the journal domain must not be an accepted domain, also not through an accepted domain that matches subdomains.",
+            JOURNALING + " (R3); " + CMDLETS + ", Set-AcceptedDomain",
+            state_example={
+                "accepted_domains": [
+                    *EXAMPLE_STATE["accepted_domains"],
+                    {
+                        "DomainName": "journal.contoso.com",
+                        "Default": False,
+                        "DomainType": "InternalRelay",
+                        "MatchSubDomains": False,
+                    },
+                ]
+            },
+        ),
+        Code(
+            "JG412",
+            E,
+            "name-held-by-other-kind",
+            "The contact's name belongs to a recipient that is not a mail contact; apply.ps1 would stop in its preflight.",
+            "apply.ps1 preflight",
+            state_example={
+                "recipients": [
+                    {
+                        "Name": "SMTP Journaling",
+                        "RecipientTypeDetails": "SharedMailbox",
+                        "EmailAddresses": ["SMTP:journaling@contoso.com"],
+                    }
+                ]
+            },
+        ),
+        Code(
+            "JG413",
+            E,
+            "journal-address-held",
+            "The journal address belongs to another recipient, which the spec does not describe; apply.ps1 would stop in its preflight.",
+            "apply.ps1 preflight",
+            state_example={
+                "mail_contacts": [
+                    {
+                        "Name": "Old journal contact",
+                        "ExternalEmailAddress": "SMTP:journaling@journal.contoso.com",
+                        "DisplayName": "Old journal contact",
+                        "Alias": "OldJournal",
+                        "FirstName": None,
+                        "Initials": None,
+                        "LastName": None,
+                        "HiddenFromAddressListsEnabled": True,
+                    }
+                ]
+            },
+        ),
+        Code(
+            "JG414",
+            E,
+            "ndr-is-mailbox",
+            "An Exchange Online mailbox cannot receive undeliverable journal reports.",
+            CMDLETS + ", Set-TransportConfig (R4)",
+            state_example={
+                "recipients": [
+                    {
+                        "Name": "Journal NDR",
+                        "RecipientTypeDetails": "UserMailbox",
+                        "EmailAddresses": ["SMTP:journal-ndr@contoso.com"],
+                    }
+                ]
+            },
+        ),
+        Code(
+            "JG415",
+            E,
+            "rule-limit-exceeded",
+            "The tenant's rules plus the rules the spec adds would pass the journal-rule limit.",
+            JOURNALING + " (R9)",
+            state_example={
+                "journal_rules": [
+                    {
+                        **_EXAMPLE_RULE,
+                        "Name": f"Rule {i}",
+                        "JournalEmailAddress": "j@archive.example",
+                    }
+                    for i in range(50)
+                ]
+            },
+        ),
+        Code(
+            "JG416",
+            E,
+            "connector-routes-more",
+            "Adopting a same-named connector that routes other domains or is not a partner connector would narrow the tenant's mail flow to the journal domain.",
+            "journalgen, following Microsoft's connector docs",
+            state_example={
+                "outbound_connectors": [
+                    {**_EXAMPLE_CONNECTOR, "RecipientDomains": ["journal.contoso.com", "*"]}
+                ]
+            },
+        ),
+        Code(
+            "JG417",
+            W,
+            "unmanaged-rule-same-address",
+            "A journal rule the spec does not describe also journals to the journal address: messages may be journaled twice, and it stays when the spec's rules are removed.",
+            "apply.ps1 preflight",
+            state_example={"journal_rules": [_EXAMPLE_RULE]},
+        ),
+        Code(
+            "JG418",
+            W,
+            "other-connector-routes-journal-domain",
+            "Another connector also routes the journal domain; which of the two carries journal reports is not what the spec says.",
+            "apply.ps1 preflight",
+            state_example={
+                "outbound_connectors": [
+                    {
+                        **_EXAMPLE_CONNECTOR,
+                        "Name": "Old archive",
+                        "RecipientDomains": ["*.contoso.com"],
+                    }
+                ]
+            },
+        ),
+        Code(
+            "JG419",
+            W,
+            "connector-unmanaged-risk",
+            "The adopted connector has a setting journalgen does not manage that can keep journal reports from the archive (test mode, routing via on-premises).",
+            CMDLETS + ", Set-OutboundConnector",
+            state_example={"outbound_connectors": [{**_EXAMPLE_CONNECTOR, "TestMode": True}]},
         ),
         # --- internal ---
         Code(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from journalgen.checks import run_checks
 from journalgen.diagnostics import Diagnostic, Finding, has_errors, promote_warnings
@@ -13,6 +14,9 @@ from journalgen.loader import PositionIndex, load_yaml
 from journalgen.plan import Plan, build_plan
 from journalgen.resolve import Resolved, resolve
 from journalgen.validation import validate_spec
+
+if TYPE_CHECKING:
+    from journalgen.live import LivePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +50,13 @@ def check_source(source: bytes, file: str, *, strict: bool = False) -> Checked:
     return Checked(file, source, resolved, tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
 
 
-def compile_bundle(checked: Checked, previous: Checked | None = None) -> dict[str, bytes]:
-    """Back end: every file journalgen generates for one spec, by name, in a stable order."""
+def compile_bundle(
+    checked: Checked, previous: Checked | None = None, live: LivePlan | None = None
+) -> dict[str, bytes]:
+    """Back end: every file journalgen generates for one spec, by name, in a stable order.
+
+    ``live`` is the plan against a captured state (``build --state``), shown in CHANGE.md.
+    """
     from journalgen.bundle import manifest
     from journalgen.change import render_change
     from journalgen.emit import render_scripts
@@ -55,9 +64,11 @@ def compile_bundle(checked: Checked, previous: Checked | None = None) -> dict[st
     plan = plan_for(checked)  # plan: the ordered objects and their desired settings
     scripts = render_scripts(plan)  # emit: PowerShell through the literal emitter
     old = plan_for(previous) if previous is not None else None
-    files = {**scripts, "CHANGE.md": render_change(plan, scripts, checked.warnings, old)}
+    change = render_change(plan, scripts, checked.warnings, old, live)
+    files = {**scripts, "CHANGE.md": change}
     about_old = None if old is None else {"spec": old.spec_name, "spec_sha256": old.spec_sha256}
-    return {**files, "manifest.json": manifest(plan, files, about_old)}
+    about_state = None if live is None else live.about_state()
+    return {**files, "manifest.json": manifest(plan, files, about_old, about_state)}
 
 
 def plan_for(checked: Checked) -> Plan:

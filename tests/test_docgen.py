@@ -19,7 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FIELDS = [field for section in docgen.sections() for field in section.fields]
 
 
-GENERATED = ["docs/spec.md", "docs/checks.md", "docs/vendors.md", docgen.SCHEMA_PATH]
+GENERATED = [
+    "docs/spec.md",
+    "docs/checks.md",
+    "docs/vendors.md",
+    docgen.SCHEMA_PATH,
+    docgen.STATE_SCHEMA_PATH,
+]
 
 
 def test_every_generated_artefact_is_listed() -> None:
@@ -87,6 +93,15 @@ def test_every_documented_example_reports_its_code() -> None:
 def test_every_check_code_has_an_example() -> None:
     checks = [code for code in CODES if code.startswith(("JG2", "JG3"))]
     assert [code for code in checks if docgen.trigger_source(code) is None] == []
+
+
+def test_every_state_code_has_an_example_that_reports_it() -> None:
+    states = [code for code in CODES if code.startswith("JG4")]
+    assert states
+    for code in states:
+        message = docgen.state_example_message(code)
+        assert message is not None, code
+        assert message.startswith("state.json:") and f"[{code}]: " in message
 
 
 def test_a_wrong_example_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ from pydantic.fields import FieldInfo
 
 from journalgen import textpolicy
 from journalgen.app import SCHEMA_FILE
-from journalgen.codes import CODES, EXAMPLE_BASE
+from journalgen.codes import CODES, EXAMPLE_BASE, EXAMPLE_STATE
 from journalgen.errors import SpecError
 from journalgen.spec import Spec, json_schema, nested_model, wiring_of
 
@@ -373,12 +373,48 @@ def example_message(code: str) -> str | None:
     return str(matches[0])
 
 
+def state_source(code: str) -> bytes | None:
+    """The state bytes documented as an example of ``code``, if there is one."""
+    import json
+
+    example = CODES[code].state_example
+    if example is None or isinstance(example, bytes):
+        return example
+    return (json.dumps({**EXAMPLE_STATE, **example}, indent=2) + "\n").encode("utf-8")
+
+
+def state_example_message(code: str) -> str | None:
+    """What ``journalgen plan`` of EXAMPLE_BASE reports for the documented state of ``code``."""
+    from journalgen.compiler import check_source, plan_for
+    from journalgen.live import plan_against
+    from journalgen.state import load_state
+
+    source = state_source(code)
+    if source is None:
+        return None
+    checked = check_source(trigger_source_of(EXAMPLE_BASE), "spec.yaml")
+    try:
+        found = list(plan_against(plan_for(checked), load_state(source, "state.json")).problems)
+    except SpecError as exc:
+        found = list(exc.diagnostics)
+    matches = [d for d in found if d.code == code]
+    if not matches:
+        got = ", ".join(d.code for d in found) or "nothing"
+        raise AssertionError(f"the documented state example of {code} reports {got}")
+    return str(matches[0])
+
+
+def trigger_source_of(data: dict[str, Any]) -> bytes:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000).encode("utf-8")
+
+
 _GROUPS = (
     (("JG00", "JG01"), "The file and its YAML"),
     (("JG02",), "The generated bundle and the spec repository"),
     (("JG1",), "The spec's shape and values"),
     (("JG2",), "Microsoft's rules the spec alone decides"),
     (("JG3",), "Vendor presets"),
+    (("JG4",), "A captured tenant state (`plan`, `import`, `build --state`)"),
     (("JG9",), "journalgen itself"),
 )
 
@@ -416,13 +452,14 @@ def checks_markdown() -> str:
                 f"Source: {c.source}",
                 "",
             ]
-            message = example_message(c.code)
+            message = example_message(c.code) or state_example_message(c.code)
             if message is not None:
                 out += ["Example:", "", "```text", message, "```", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 SCHEMA_PATH = f"schemas/{SCHEMA_FILE}"
+STATE_SCHEMA_PATH = "schemas/journalgen-state-v1.schema.json"
 
 
 def schema_json() -> str:
@@ -432,13 +469,14 @@ def schema_json() -> str:
 
 def documents() -> dict[str, str]:
     """Each generated artefact, by its path relative to the repository."""
-    from journalgen import catalog
+    from journalgen import catalog, state
 
     return {
         "docs/spec.md": spec_markdown(),
         "docs/checks.md": checks_markdown(),
         "docs/vendors.md": catalog.markdown(),
         SCHEMA_PATH: schema_json(),
+        STATE_SCHEMA_PATH: state.schema_text(),
     }
 
 

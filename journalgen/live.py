@@ -1,0 +1,380 @@
+"""A plan compared with a captured tenant state: what apply.ps1 would create, update or remove, and why it would stop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from journalgen.checks import covers, within
+from journalgen.diagnostics import Diagnostic, Severity
+from journalgen.loader import Path
+from journalgen.plan import Change, Plan, Resource, ResourceType, diff, normalise
+from journalgen.state import Captured, TenantState
+
+Action = Literal["create", "update", "unchanged", "remove"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "remove", "unchanged")
+PLAN_FORMAT = "journalgen-plan/1"
+
+# Where each kind of object lives in the state, and the plan's removal order (rules first, so
+# nothing left points at a contact or connector that is gone).
+_SECTION: Mapping[ResourceType, str] = {
+    "MailContact": "mail_contacts",
+    "OutboundConnector": "outbound_connectors",
+    "TransportConfig": "transport_config",
+    "JournalRule": "journal_rules",
+}
+_REMOVAL_ORDER: tuple[ResourceType, ...] = ("JournalRule", "OutboundConnector", "MailContact")
+
+
+@dataclass(frozen=True, slots=True)
+class Retired:
+    """An object the spec retires: apply removes it when the tenant still has it."""
+
+    type: ResourceType
+    identity: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What apply.ps1 would do to one object: for ``create`` every setting, for ``update`` each change."""
+
+    type: ResourceType
+    identity: str
+    title: str
+    action: Action
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LivePlan:
+    """A plan against a captured state: the steps in apply's order, and the state's problems."""
+
+    spec_name: str
+    spec_sha256: str
+    state: Captured
+    steps: tuple[Step, ...]
+    problems: tuple[Diagnostic, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(step.action != "unchanged" for step in self.steps)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    def about_state(self) -> dict[str, str]:
+        """What manifest.json records of the state: its file name, hash and capture time."""
+        name = self.state.file.replace("\\", "/").rsplit("/", 1)[-1]
+        return {
+            "file": name,
+            "sha256": self.state.sha256,
+            "captured_at": self.state.state.captured_at,
+            "organization": self.state.state.organization,
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {action: sum(s.action == action for s in self.steps) for action in ACTIONS}
+
+
+def _find(items: Sequence[Any], name: str) -> int | None:
+    # Exchange names are case-insensitive: Get-* -Identity finds 'Journal' when asked for 'journal'.
+    wanted = name.casefold()
+    return next((i for i, item in enumerate(items) if item.name.casefold() == wanted), None)
+
+
+def current_of(kind: ResourceType, identity: str, state: TenantState) -> dict[str, object] | None:
+    """The object's properties in the state, by Exchange's names, or ``None`` when it is absent."""
+    if kind == "TransportConfig":
+        return state.transport_config.model_dump(by_alias=True)
+    items: Sequence[Any] = getattr(state, _SECTION[kind])
+    found = _find(items, identity)
+    if found is None:
+        return None
+    current: dict[str, object] = items[found].model_dump(by_alias=True)
+    return current
+
+
+def _step(resource: Resource, state: TenantState) -> Step:
+    current = current_of(resource.type, resource.identity, state)
+    changes = diff(resource, current)
+    if changes is None:
+        created = tuple(Change(s.name, None, s.value) for s in resource.settings)
+        return Step(resource.type, resource.identity, resource.title, "create", created)
+    action: Action = "update" if changes else "unchanged"
+    return Step(resource.type, resource.identity, resource.title, action, tuple(changes))
+
+
+def _removals(retired: Sequence[Retired], state: TenantState) -> Iterator[Step]:
+    for kind in _REMOVAL_ORDER:
+        for item in retired:
+            if item.type == kind and current_of(kind, item.identity, state) is not None:
+                yield Step(kind, item.identity, item.title, "remove", ())
+
+
+class _Problems:
+    def __init__(self, captured: Captured) -> None:
+        self.captured = captured
+        self.found: list[Diagnostic] = []
+
+    def add(self, path: Path, code: str, message: str) -> None:
+        pos = self.captured.at(path)
+        self.found.append(Diagnostic.at(self.captured.file, pos, code, message))
+
+
+def _address(value: object) -> object:
+    return normalise("address", value)
+
+
+def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -> list[Diagnostic]:
+    """Every problem the state decides that would stop apply.ps1 (errors) or that it warns about."""
+    r = plan.resolved
+    state = captured.state
+    p = _Problems(captured)
+    if state.organization.casefold() != r.organization.casefold():
+        p.add(
+            ("organization",),
+            "JG410",
+            f"the state was captured from {state.organization}, not from the spec's tenant "
+            f"{r.organization}",
+        )
+    accepted = [d.domain_name.casefold() for d in state.accepted_domains]
+    for domain in dict.fromkeys((r.primary_domain, r.organization)):
+        same_tenant = state.organization.casefold() == r.organization.casefold()
+        if domain.casefold() not in accepted and same_tenant:
+            p.add(
+                ("accepted_domains",),
+                "JG410",
+                f"{domain} is not an accepted domain in the state: apply.ps1's tenant guard "
+                "would stop",
+            )
+    journal_domain = r.journal_domain.casefold()
+    for i, d in enumerate(state.accepted_domains):
+        name = d.domain_name.casefold()
+        if name == journal_domain:
+            p.add(
+                ("accepted_domains", i, "DomainName"),
+                "JG411",
+                f"the journal domain {r.journal_domain} is an accepted domain of this tenant; "
+                "Exchange Online cannot journal to itself",
+            )
+        elif d.match_subdomains and within(journal_domain, name):
+            p.add(
+                ("accepted_domains", i, "MatchSubDomains"),
+                "JG411",
+                f"the journal domain {r.journal_domain} is a subdomain of the accepted domain "
+                f"{d.domain_name}, which matches subdomains; Exchange Online may treat it as "
+                "internal",
+            )
+    contact_name = plan.contact.identity.casefold()
+    journal_address = _address(r.journal_address)
+    holders: dict[str, tuple[Path, str]] = {}
+    for i, contact in enumerate(state.mail_contacts):
+        if _address(contact.external_email_address) == journal_address:
+            shown = f"the mail contact '{contact.name}'"
+            holders.setdefault(contact.name.casefold(), (("mail_contacts", i, "Name"), shown))
+    for i, recipient in enumerate(state.recipients or ()):
+        addresses = {_address(a) for a in recipient.email_addresses}
+        kind = recipient.recipient_type_details
+        if recipient.name.casefold() == contact_name and kind != "MailContact":
+            p.add(
+                ("recipients", i, "RecipientTypeDetails"),
+                "JG412",
+                f"the name '{plan.contact.identity}' already belongs to a {kind}, not a mail "
+                "contact",
+            )
+        if journal_address in addresses:
+            shown = f"'{recipient.name}' ({kind})"
+            holders.setdefault(recipient.name.casefold(), (("recipients", i, "Name"), shown))
+        if _address(r.ndr.address) in addresses and kind.endswith("Mailbox"):
+            p.add(
+                ("recipients", i, "RecipientTypeDetails"),
+                "JG414",
+                f"the NDR address {r.ndr.address} is an Exchange Online mailbox ({kind}), which "
+                "cannot receive undeliverable journal reports",
+            )
+    for name, (path, shown) in holders.items():
+        if name != contact_name:
+            p.add(
+                path,
+                "JG413",
+                f"the journal address {r.journal_address} already belongs to {shown}, which "
+                "this spec does not describe",
+            )
+    wanted = {rule.identity.casefold() for rule in plan.rules}
+    existing = {rule.name.casefold() for rule in state.journal_rules}
+    gone = {i.identity.casefold() for i in retired if i.type == "JournalRule"} & existing
+    added = len(wanted - existing)
+    total = len(existing) - len(gone) + added
+    if added and total > r.max_journal_rules:
+        p.add(
+            ("journal_rules",),
+            "JG415",
+            f"this tenant has {len(existing)} journal rules; adding {added} would exceed the "
+            f"limit of {r.max_journal_rules}",
+        )
+    desired_domains = {d.casefold() for d in r.connector.recipient_domains}
+    connector_name = plan.connector.identity.casefold()
+    for i, c in enumerate(state.outbound_connectors):
+        domains = [d.casefold() for d in c.recipient_domains]
+        if c.name.casefold() == connector_name:
+            extra = [d for d in domains if d not in desired_domains]
+            if c.connector_type != "Partner" or extra:
+                what = (
+                    f"routes {', '.join(extra)} too"
+                    if extra
+                    else f"is a {c.connector_type} connector"
+                )
+                p.add(
+                    ("outbound_connectors", i, "RecipientDomains" if extra else "ConnectorType"),
+                    "JG416",
+                    f"outbound connector '{c.name}' has the spec's name but {what}; adopting "
+                    "it would narrow the tenant's mail flow. Rename the spec's connector",
+                )
+            risky = [
+                text
+                for flag, text in (
+                    (c.test_mode, "is in test mode"),
+                    (c.route_all_messages_via_on_premises, "routes all mail via on-premises"),
+                )
+                if flag
+            ]
+            if risky:
+                p.add(
+                    ("outbound_connectors", i, "Name"),
+                    "JG419",
+                    f"outbound connector '{c.name}' {' and '.join(risky)}; journalgen does not "
+                    "manage that, and journal reports may not reach the archive",
+                )
+        elif any(covers(d, journal_domain) for d in domains):
+            p.add(
+                ("outbound_connectors", i, "RecipientDomains"),
+                "JG418",
+                f"outbound connector '{c.name}' also routes mail for {r.journal_domain} but is "
+                "not in the spec; check which one Exchange uses",
+            )
+    for i, rule in enumerate(state.journal_rules):
+        if (
+            _address(rule.journal_email_address) == journal_address
+            and rule.name.casefold() not in wanted
+        ):
+            p.add(
+                ("journal_rules", i, "Name"),
+                "JG417",
+                f"journal rule '{rule.name}' also journals to {r.journal_address} but is not in "
+                "the spec; messages may be journaled twice",
+            )
+    return sorted(p.found, key=Diagnostic.sort_key)
+
+
+def plan_against(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -> LivePlan:
+    """What apply.ps1 would do in the tenant the state was captured from, in apply's order."""
+    state = captured.state
+    steps = (
+        *(_step(resource, state) for resource in plan.resources),
+        *_removals(retired, state),
+    )
+    problems = preflight(plan, captured, retired)
+    return LivePlan(plan.spec_name, plan.spec_sha256, captured, steps, tuple(problems))
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def format_value(value: object) -> str:
+    """A value as apply.ps1's -WhatIf shows it (the engine's Format-JgValue)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    items = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    if not items:
+        return "(none)"
+    return "'" + "', '".join(items) + "'"
+
+
+def summary(live: LivePlan) -> str:
+    """One line: what would change, or that nothing would."""
+    if not live.changed:
+        return "No changes: the tenant matches the spec."
+    c = live.counts()
+    return (
+        f"{c['create']} to create, {c['update']} to update, {c['remove']} to remove, "
+        f"{c['unchanged']} unchanged."
+    )
+
+
+def text(live: LivePlan) -> str:
+    """The plan for people: one line per object, indented lines per setting."""
+    state = live.state.state
+    lines = [
+        f"Plan for {live.spec_name} against {state.organization} as captured at "
+        f"{state.captured_at}",
+        f"State: {live.state.file} (SHA-256 {live.state.sha256})",
+        "",
+    ]
+    for number, step in enumerate(live.steps, 1):
+        lines.append(f"{number}. {step.title}: {step.action}")
+        for change in step.changes:
+            if step.action == "create":
+                lines.append(f"     {change.name} = {format_value(change.new)}")
+            else:
+                lines.append(
+                    f"     {change.name}: {format_value(change.old)} -> {format_value(change.new)}"
+                )
+    lines.append("")
+    if live.has_errors:
+        errors = sum(p.is_error for p in live.problems)
+        lines.append(
+            f"apply.ps1 would stop in its preflight ({errors} error(s) below) and change nothing."
+        )
+    lines.append(summary(live))
+    return "\n".join(lines) + "\n"
+
+
+def _json_value(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def as_json(live: LivePlan, diagnostics: Sequence[Diagnostic] | None = None) -> str:
+    """The plan for machines; its shape is documented in docs/state.md.
+
+    ``diagnostics`` are all the run found (the spec's warnings too); by default the state's problems.
+    """
+    found = list(live.problems if diagnostics is None else diagnostics)
+    state = live.state.state
+    payload = {
+        "format": PLAN_FORMAT,
+        "spec": live.spec_name,
+        "spec_sha256": live.spec_sha256,
+        "state": live.state.file,
+        "state_sha256": live.state.sha256,
+        "captured_at": state.captured_at,
+        "organization": state.organization,
+        "changed": live.changed,
+        "counts": live.counts(),
+        "objects": [
+            {
+                "type": step.type,
+                "identity": step.identity,
+                "title": step.title,
+                "action": step.action,
+                "changes": [
+                    {
+                        "setting": c.name,
+                        "current": _json_value(c.old),
+                        "desired": _json_value(c.new),
+                    }
+                    for c in step.changes
+                ],
+            }
+            for step in live.steps
+        ],
+        "errors": sum(p.severity is Severity.ERROR for p in found),
+        "warnings": sum(p.severity is Severity.WARNING for p in found),
+        "diagnostics": [p.as_dict() for p in found],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,414 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from journalgen.cli import main
+from journalgen.compiler import check_source, plan_for
+from journalgen.errors import SpecError
+from journalgen.live import Retired, plan_against
+from journalgen.state import FORMAT, MAX_BYTES, load_state
+from tests.conftest import ROOT, SAMPLES
+
+STATES = ROOT / "samples" / "states"
+MIMECAST = ROOT / "samples" / "contoso-mimecast.yaml"
+
+
+def state_of(sample: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((STATES / f"{sample.stem}.json").read_bytes())
+    return data
+
+
+def encode(state: dict[str, Any]) -> bytes:
+    return (json.dumps(state, indent=2) + "\n").encode("utf-8")
+
+
+def errors(raw: bytes) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        load_state(raw, "state.json")
+    return [f"{d.line}:{d.column}:{d.code}:{d.message}" for d in caught.value.diagnostics]
+
+
+def live(sample: Path, state: dict[str, Any], retired: tuple[Retired, ...] = ()) -> Any:
+    checked = check_source(sample.read_bytes(), sample.name)
+    return plan_against(plan_for(checked), load_state(encode(state), "state.json"), retired)
+
+
+# --- the loader ------------------------------------------------------------------------------
+
+
+def test_every_sample_has_a_state() -> None:
+    assert {p.stem for p in SAMPLES} <= {p.stem for p in STATES.glob("*.json")}
+
+
+def test_a_state_loads_with_its_hash_and_ignores_unknown_keys() -> None:
+    raw = (STATES / "contoso-mimecast.json").read_bytes()
+    captured = load_state(raw, "s.json")
+    assert captured.state.outbound_connectors[0].smart_hosts == (
+        "us-smtp-journal-1.mimecast.com",
+        "us-smtp-journal-2.mimecast.com",
+    )
+    import hashlib
+
+    assert captured.sha256 == hashlib.sha256(raw).hexdigest()
+    # "Guid", "MtaStsMode" and "captured_by" are not in the format: ignored, not refused.
+    assert b'"Guid"' in raw and b'"captured_by"' in raw
+
+
+def test_bad_json_is_refused_at_its_line_and_column() -> None:
+    assert errors(b'{\n  "format": "journalgen-state/1",\n}') == [
+        "3:1:JG401:JSON syntax error: Expecting property name enclosed in double quotes"
+    ]
+
+
+def test_wrong_or_missing_format() -> None:
+    assert errors(b'{"format": "journalgen-state/2"}') == [
+        "1:12:JG402:format is the text 'journalgen-state/2'; this journalgen reads "
+        "'journalgen-state/1' state files"
+    ]
+    assert errors(b"{}")[0].startswith("1:1:JG402:there is no 'format' key")
+    assert errors(b"[1]") == ["1:1:JG403:the top level must be a JSON object"]
+
+
+def test_a_list_where_text_belongs_is_refused_at_the_value() -> None:
+    state = state_of(MIMECAST)
+    state["journal_rules"][0]["Name"] = ["Journal all"]
+    raw = encode(state)
+    found = errors(raw)
+    line = raw.decode().splitlines().index('        "Journal all"') + 1 - 1  # the '[' line
+    assert found == [f"{line}:15:JG403:journal_rules[0].Name must be text, not a list"]
+
+
+def test_every_missing_key_is_reported_at_once() -> None:
+    state = state_of(MIMECAST)
+    del state["captured_at"]
+    del state["transport_config"]["JournalingReportNdrTo"]
+    found = errors(encode(state))
+    assert [f.split(":", 3)[3] for f in found] == [
+        "missing required key 'captured_at' in the top level",
+        "missing required key 'JournalingReportNdrTo' in transport_config",
+    ]
+
+
+def test_captured_at_needs_a_time_zone() -> None:
+    state = state_of(MIMECAST)
+    state["captured_at"] = "2026-11-27T10:00:00"
+    assert "has no time zone" in errors(encode(state))[0]
+
+
+def test_duplicate_keys_are_refused_where_the_second_one_is() -> None:
+    assert errors(b'{"format": "journalgen-state/1",\n "format": "x"}') == [
+        "2:2:JG401:duplicate key 'format'; a JSON object names each key once"
+    ]
+
+
+def test_encodings() -> None:
+    assert "UTF-16" in errors('{"format": 1}'.encode("utf-16"))[0]
+    assert errors(b'{"format": "caf\xe9"}')[0].startswith("1:1")
+    bom = b"\xef\xbb\xbf" + (STATES / "contoso-mimecast.json").read_bytes()
+    assert load_state(bom, "s.json").state.format == FORMAT
+
+
+def test_size_and_nesting_are_capped_without_recursion() -> None:
+    assert "larger than" in errors(b" " * (MAX_BYTES + 1))[0]
+    # A megabyte of nesting would crash json's recursive parser; it is refused before it.
+    assert errors(b"[" * 1_000_000)[0] == "1:33:JG404:nesting is deeper than 32 levels"
+    assert "deeper" in errors(b'{"a":' * 100_000)[0]
+    # Brackets inside strings do not count.
+    state = state_of(MIMECAST)
+    state["outbound_connectors"][0]["Comment"] = "[" * 100
+    load_state(encode(state), "s.json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
+def test_any_bytes_load_or_are_refused_with_positions(raw: bytes) -> None:
+    try:
+        load_state(raw, "s.json")
+    except SpecError as exc:
+        assert exc.diagnostics
+        assert all(d.line >= 1 and d.column >= 1 for d in exc.diagnostics)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+        max_leaves=20,
+    )
+)
+def test_any_json_value_in_any_place_is_a_positioned_error_or_ignored(value: object) -> None:
+    state = state_of(MIMECAST)
+    state["outbound_connectors"][0]["SmartHosts"] = value
+    state["extra"] = value
+    try:
+        load_state(encode(state), "s.json")
+    except SpecError as exc:
+        assert {d.code for d in exc.diagnostics} == {"JG403"}
+        assert all(d.line > 1 for d in exc.diagnostics)
+
+
+# --- plan against a state --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_a_matching_state_plans_no_change(sample: Path) -> None:
+    result = live(sample, state_of(sample))
+    assert not result.changed
+    assert [s.action for s in result.steps] == ["unchanged"] * len(result.steps)
+    assert not result.has_errors
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_one_smart_host_changed_is_one_update(sample: Path) -> None:
+    state = state_of(sample)
+    connector = state["outbound_connectors"][0]
+    if connector["UseMXRecord"]:
+        pytest.skip("routes by MX: no smart hosts")
+    connector["SmartHosts"][0] = "other.example.net"
+    result = live(sample, state)
+    changed = [s for s in result.steps if s.action != "unchanged"]
+    assert [(s.type, s.action, [c.name for c in s.changes]) for s in changed] == [
+        ("OutboundConnector", "update", ["SmartHosts"])
+    ]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_a_removed_rule_is_one_create(sample: Path) -> None:
+    state = state_of(sample)
+    gone = state["journal_rules"].pop(0)
+    result = live(sample, state)
+    changed = [s for s in result.steps if s.action != "unchanged"]
+    assert [(s.type, s.identity, s.action) for s in changed] == [
+        ("JournalRule", gone["Name"], "create")
+    ]
+
+
+def test_exchange_shapes_compare_equal() -> None:
+    state = state_of(MIMECAST)
+    state["mail_contacts"][0]["ExternalEmailAddress"] = "smtp:JOURNALING@journal.CONTOSO.com"
+    state["outbound_connectors"][0]["SmartHosts"].reverse()
+    state["outbound_connectors"][0]["TlsSettings"] = "certificatevalidation"
+    state["transport_config"]["JournalingReportNdrTo"] = "Journal-NDR@contoso.com"
+    assert not live(MIMECAST, state).changed
+
+
+def test_an_unset_ndr_address_is_an_update_from_none() -> None:
+    state = state_of(MIMECAST)
+    state["transport_config"]["JournalingReportNdrTo"] = "<>"
+    [step] = [s for s in live(MIMECAST, state).steps if s.action != "unchanged"]
+    assert [(c.name, c.old, c.new) for c in step.changes] == [
+        ("JournalingReportNdrTo", "<>", "journal-ndr@contoso.com")
+    ]
+
+
+def test_names_match_case_insensitively_as_exchange_does() -> None:
+    state = state_of(MIMECAST)
+    state["journal_rules"][0]["Name"] = state["journal_rules"][0]["Name"].upper()
+    assert not live(MIMECAST, state).changed
+
+
+def codes(result: Any) -> list[tuple[str, str]]:
+    return [(d.code, d.message) for d in result.problems]
+
+
+def test_a_second_rule_to_the_same_address_is_a_warning_naming_it() -> None:
+    state = state_of(MIMECAST)
+    state["journal_rules"].append({**state["journal_rules"][0], "Name": "Old archive rule"})
+    result = live(MIMECAST, state)
+    [(code, message)] = codes(result)
+    assert code == "JG417" and "'Old archive rule'" in message
+    assert not result.has_errors and not result.changed
+
+
+def test_another_tenant_is_an_error() -> None:
+    state = state_of(MIMECAST)
+    state["organization"] = "fabrikam.onmicrosoft.com"
+    result = live(MIMECAST, state)
+    assert [c for c, _ in codes(result)] == ["JG410"]
+    assert result.has_errors
+
+
+def test_spec_domains_missing_from_the_state_trip_the_tenant_guard() -> None:
+    state = state_of(MIMECAST)
+    state["accepted_domains"] = state["accepted_domains"][1:]
+    [(code, message)] = codes(live(MIMECAST, state))
+    assert code == "JG410" and "contoso.com is not an accepted domain" in message
+
+
+def test_journal_domain_accepted_directly_or_through_match_subdomains() -> None:
+    state = state_of(MIMECAST)
+    entry = {"DomainName": "journal.contoso.com", "Default": False}
+    state["accepted_domains"].append(
+        {**entry, "DomainType": "InternalRelay", "MatchSubDomains": False}
+    )
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG411"]
+    state = state_of(MIMECAST)
+    state["accepted_domains"][0].update(DomainType="InternalRelay", MatchSubDomains=True)
+    [(code, message)] = codes(live(MIMECAST, state))
+    assert code == "JG411" and "matches subdomains" in message
+
+
+def test_recipients_decide_name_address_and_ndr_problems() -> None:
+    state = state_of(MIMECAST)
+    state["recipients"] = [
+        {"Name": "SMTP Journaling", "RecipientTypeDetails": "UserMailbox", "EmailAddresses": []},
+        {
+            "Name": "Someone",
+            "RecipientTypeDetails": "MailUser",
+            "EmailAddresses": ["SMTP:journaling@journal.contoso.com"],
+        },
+        {
+            "Name": "NDR",
+            "RecipientTypeDetails": "SharedMailbox",
+            "EmailAddresses": ["smtp:JOURNAL-NDR@contoso.com"],
+        },
+    ]
+    assert sorted(c for c, _ in codes(live(MIMECAST, state))) == ["JG412", "JG413", "JG414"]
+
+
+def test_journal_address_held_by_another_contact() -> None:
+    state = state_of(MIMECAST)
+    state["mail_contacts"][0]["Name"] = "Old contact"
+    state["recipients"] = None
+    result = live(MIMECAST, state)
+    assert [c for c, _ in codes(result)] == ["JG413"]
+    assert result.steps[0].action == "create"
+
+
+def test_rule_limit_counts_existing_and_added_rules() -> None:
+    state = state_of(MIMECAST)
+    rule = state["journal_rules"].pop()
+    state["journal_rules"] = [
+        {**rule, "Name": f"Other {i}", "JournalEmailAddress": "x@y.example"} for i in range(50)
+    ]
+    assert "JG415" in [c for c, _ in codes(live(MIMECAST, state))]
+    state["journal_rules"].pop()
+    assert "JG415" not in [c for c, _ in codes(live(MIMECAST, state))]
+
+
+def test_same_named_connector_that_routes_more_is_an_error() -> None:
+    state = state_of(MIMECAST)
+    state["outbound_connectors"][0]["RecipientDomains"].append("*")
+    [(code, message)] = codes(live(MIMECAST, state))
+    assert code == "JG416" and "routes * too" in message
+    state = state_of(MIMECAST)
+    state["outbound_connectors"][0]["ConnectorType"] = "OnPremises"
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG416"]
+
+
+def test_other_connectors_routing_the_journal_domain_warn() -> None:
+    state = state_of(MIMECAST)
+    other = {
+        **state["outbound_connectors"][0],
+        "Name": "Gateway",
+        "RecipientDomains": ["*.contoso.com"],
+    }
+    state["outbound_connectors"].append(other)
+    state["outbound_connectors"][0]["TestMode"] = True
+    assert sorted(c for c, _ in codes(live(MIMECAST, state))) == ["JG418", "JG419"]
+
+
+def test_retired_objects_are_removed_after_the_rest_rules_first() -> None:
+    state = state_of(MIMECAST)
+    state["journal_rules"].append(
+        {
+            **state["journal_rules"][0],
+            "Name": "Old rule",
+            "JournalEmailAddress": "old@archive.example",
+        }
+    )
+    state["outbound_connectors"].append(
+        {
+            **state["outbound_connectors"][0],
+            "Name": "Old connector",
+            "RecipientDomains": ["archive.example"],
+        }
+    )
+    retired = (
+        Retired("OutboundConnector", "Old connector", "Outbound connector 'Old connector'"),
+        Retired("JournalRule", "Old rule", "Journal rule 'Old rule'"),
+        Retired("JournalRule", "Never there", "Journal rule 'Never there'"),
+    )
+    result = live(MIMECAST, state, retired)
+    assert [(s.identity, s.action) for s in result.steps[-2:]] == [
+        ("Old rule", "remove"),
+        ("Old connector", "remove"),
+    ]
+    assert len(result.steps) == 6 and result.changed
+    assert result.counts()["remove"] == 2
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_plan_exit_codes(tmp_path: Path) -> None:
+    state = STATES / "contoso-mimecast.json"
+    assert run("plan", str(MIMECAST), "--state", str(state), "--exit-code").exit_code == 0
+    drifted = state_of(MIMECAST)
+    drifted["outbound_connectors"][0]["SmartHosts"][1] = "other.example.net"
+    path = tmp_path / "drift.json"
+    path.write_bytes(encode(drifted))
+    assert run("plan", str(MIMECAST), "--state", str(path)).exit_code == 0
+    result = run("plan", str(MIMECAST), "--state", str(path), "--exit-code")
+    assert result.exit_code == 1
+    assert "SmartHosts: 'us-smtp-journal-1.mimecast.com', 'other.example.net' ->" in result.output
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b'{"format": "journalgen-state/9"}', b"[" * (MAX_BYTES + 10)],
+    ids=["bad-json", "wrong-format", "20-mb-of-nesting"],
+)
+def test_plan_refuses_a_malformed_state_cleanly(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(raw)
+    result = run("plan", str(MIMECAST), "--state", str(path))
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert f"{path}:1:" in result.output and "error[JG40" in result.output
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_plan_json_is_documented_shape() -> None:
+    result = run(
+        "plan", str(MIMECAST), "--state", str(STATES / "contoso-mimecast.json"), "--format", "json"
+    )
+    payload = json.loads(result.output)
+    assert payload["format"] == "journalgen-plan/1" and payload["changed"] is False
+    assert [o["action"] for o in payload["objects"]] == ["unchanged"] * 4
+    assert set(payload) == {
+        "format",
+        "spec",
+        "spec_sha256",
+        "state",
+        "state_sha256",
+        "captured_at",
+        "organization",
+        "changed",
+        "counts",
+        "objects",
+        "errors",
+        "warnings",
+        "diagnostics",
+    }
+    assert (ROOT / "docs" / "state.md").read_text(encoding="utf-8").count("`state_sha256`") == 1
+
+
+def test_plan_with_a_spec_error_reports_it(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("version: 2\n")
+    result = run("plan", str(spec), "--state", str(STATES / "contoso-mimecast.json"))
+    assert result.exit_code == 1 and "error[JG100]" in result.output
