@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from journalgen.clouds import CLOUDS, in_initial_domain, initial_suffix
 from journalgen.diagnostics import Finding
 from journalgen.resolve import Resolved
 
@@ -138,7 +139,7 @@ def ndr_address(r: Resolved) -> Iterator[Finding]:
             f"the NDR address {ndr} is in the tenant's own domains, but ndr.domain_policy is "
             f"'external'{why}; use an address outside them, or set ndr.domain_policy",
         )
-    if ndr_domain.endswith(".onmicrosoft.com"):
+    if in_initial_domain(ndr_domain):
         yield Finding(
             "JG207",
             path,
@@ -293,7 +294,49 @@ def rules(r: Resolved) -> Iterator[Finding]:
         )
 
 
-CHECKS: tuple[Check, ...] = (journal_target, ndr_address, connector_scope, routing, tls, rules)
+def ndr_not_rule_recipient(r: Resolved) -> Iterator[Finding]:
+    """Exchange refuses an NDR address that a rule journals (JournalingReportNdrToSameAsRecipient)."""
+    for index, rule in enumerate(r.rules):
+        if rule.recipient is not None and rule.recipient.lower() == r.ndr.address.lower():
+            yield Finding(
+                "JG222",
+                ("ndr", "address"),
+                f"the NDR address {r.ndr.address} is the recipient of journal rule '{rule.name}' "
+                f"(journal_rules[{index}]); Exchange refuses that, so apply would stop halfway: "
+                "use a dedicated address",
+            )
+
+
+def cloud(r: Resolved) -> Iterator[Finding]:
+    info = CLOUDS[r.cloud]
+    suffix = initial_suffix(r.organization)
+    if suffix != info.suffix:
+        yield Finding(
+            "JG223",
+            ("tenant", "organization"),
+            f"{r.organization} is not an initial domain of {info.label} (cloud: {r.cloud}), "
+            f"which ends in '{info.suffix}'; check tenant.organization and tenant.cloud",
+        )
+    if info.sovereign:
+        yield Finding(
+            "JG307",
+            ("tenant", "cloud"),
+            f"no source of the {r.vendor} preset confirms that the archive accepts journal "
+            f"reports from {info.label}; confirm the vendor supports it and that the tenant may "
+            "send to its hosts",
+        )
+
+
+CHECKS: tuple[Check, ...] = (
+    cloud,
+    journal_target,
+    ndr_address,
+    ndr_not_rule_recipient,
+    connector_scope,
+    routing,
+    tls,
+    rules,
+)
 
 
 def run_checks(resolved: Resolved) -> list[Finding]:

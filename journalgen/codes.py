@@ -18,6 +18,10 @@ W = Severity.WARNING
 GUIDE = "Mimecast's Microsoft 365 journaling guide"
 CMDLETS = "Microsoft's cmdlet help (MicrosoftDocs/office-docs-powershell)"
 JOURNALING = "Microsoft's journaling articles (MicrosoftDocs/OfficeDocs-Exchange)"
+LIMITS = (
+    "10: Microsoft's journaling article of 2018; 50: Exchange Online limits for Exchange Online "
+    "Plan 1/2 and Kiosk; 300: the same page for Microsoft 365 and Office 365 suites"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,7 +455,7 @@ CODES: dict[str, Code] = {
             "JG207",
             W,
             "ndr-onmicrosoft",
-            "An address in the .onmicrosoft.com domain is an Exchange Online mailbox, which Microsoft says cannot receive journal NDRs.",
+            "An address in a tenant's initial domain (.onmicrosoft.com, .onmicrosoft.us, .partner.onmschina.cn) is an Exchange Online mailbox, which Microsoft says cannot receive journal NDRs.",
             JOURNALING + " (R4)",
             example={"ndr": {"address": "ndr@contoso.onmicrosoft.com"}},
         ),
@@ -483,8 +487,8 @@ CODES: dict[str, Code] = {
             "JG211",
             W,
             "rule-count",
-            "Microsoft documents a journal-rule limit of 10, 50 or 300 depending on plan and page age.",
-            JOURNALING + " (R9)",
+            "Microsoft documents a journal-rule limit of 10, 50 or 300 depending on plan and page age. apply.ps1 checks existing plus planned rules against limits.max_journal_rules before any change, and stops with this setting's name when New-JournalRule still refuses a rule.",
+            LIMITS + " (R9)",
             example={
                 "journal_rules": [{"name": "A"}, {"name": "B", "scope": "internal"}],
                 "limits": {"max_journal_rules": 1},
@@ -576,6 +580,22 @@ CODES: dict[str, Code] = {
                 "connector": {"tls": {"mode": "domain_validation", "domain": "*.archive.example"}}
             },
         ),
+        Code(
+            "JG222",
+            E,
+            "ndr-is-rule-recipient",
+            "Exchange refuses an NDR address that is a journal rule's recipient (JournalingReportNdrToSameAsRecipient), so apply would stop halfway.",
+            "decompiled Exchange Server New-JournalRule and Set-TransportConfig validation (R4)",
+            example={"journal_rules": [{"name": "Board", "recipient": "journal-ndr@contoso.com"}]},
+        ),
+        Code(
+            "JG223",
+            E,
+            "cloud-domain-mismatch",
+            "Each Microsoft 365 cloud has its own initial-domain suffix: .onmicrosoft.com (commercial, GCC), .onmicrosoft.us (GCC High, DoD), .partner.onmschina.cn (21Vianet).",
+            "Microsoft's Connect-ExchangeOnline help and national-cloud service descriptions",
+            example={"tenant": {"cloud": "gcc_high"}},
+        ),
         # --- vendor presets ---
         Code(
             "JG301",
@@ -624,6 +644,14 @@ CODES: dict[str, Code] = {
             "The journal address is not in the journal domain the vendor's preset names: often a typo that sends journal reports elsewhere.",
             "journalgen presets",
             example={"archive": {"journal_address": "journaling@archive.example"}},
+        ),
+        Code(
+            "JG307",
+            W,
+            "sovereign-cloud-vendor-unconfirmed",
+            "No preset source confirms that an archive vendor accepts journal reports from GCC High, DoD or 21Vianet, whose outbound connections may need approval: confirm it with the vendor.",
+            "journalgen presets; Microsoft's US Government service description",
+            example={"tenant": {"cloud": "gcc_high", "organization": "contoso.onmicrosoft.us"}},
         ),
         # --- a captured tenant state (plan, import, build --state) ---
         Code(

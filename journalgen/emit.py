@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from journalgen import __version__
-from journalgen.plan import COMPARE, Plan
+from journalgen.plan import COMPARE, CONNECTOR_MUST_NOT, Plan
 from journalgen.powershell import PsCode, ps_comment_text, ps_hashtable, ps_literal
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -167,7 +167,10 @@ def removal_lines(plan: Plan) -> list[str]:
 def script_meta(plan: Plan) -> dict[str, object]:
     """The tenant-level values the scripts' engine reads (``$Journalgen``)."""
     about = {"Version": __version__, "SpecName": plan.spec_name, "SpecSha256": plan.spec_sha256}
-    return {**about, **{s.name: s.value for s in plan.meta}}
+    # Decided by journalgen, not the spec: where the first backup goes, and connector values
+    # apply refuses to adopt.
+    engine = {"BackupName": plan.backup_name, "ConnectorMustNot": dict(CONNECTOR_MUST_NOT)}
+    return {**about, **{s.name: s.value for s in plan.meta}, **engine}
 
 
 def _hosts(plan: Plan) -> str:

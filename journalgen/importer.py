@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from journalgen.checks import covers
+from journalgen.clouds import in_initial_domain, initial_suffix
 from journalgen.errors import UsageError
 from journalgen.plan import SCOPES, TLS_SETTINGS, normalise
 from journalgen.scaffold import SCHEMA_LINE, WIDTH, yaml_scalar
@@ -137,7 +138,7 @@ def _primary_domain(state: TenantState) -> str:
     default = [d.domain_name for d in domains if d.default]
     if default:
         return default[0]
-    own = [d.domain_name for d in domains if not d.domain_name.lower().endswith(".onmicrosoft.com")]
+    own = [d.domain_name for d in domains if not in_initial_domain(d.domain_name)]
     return own[0] if own else state.organization
 
 
@@ -245,6 +246,13 @@ def render(captured: Captured, request: ImportRequest) -> str:
     out.lines += ["", "tenant:"]
     out.value("primary_domain", primary, "  ")
     out.value("organization", state.organization, "  ")
+    suffix = initial_suffix(state.organization)
+    if suffix == ".onmicrosoft.us":
+        # A captured state does not say which US government cloud: a wrong one fails at sign-in.
+        out.comment("GCC High or DoD: write `dod` for a DoD tenant.", "  ")
+        out.value("cloud", "gcc_high", "  ")
+    elif suffix == ".partner.onmschina.cn":
+        out.value("cloud", "china", "  ")
     other_domains = [
         d.domain_name
         for d in state.accepted_domains

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from journalgen.clouds import CLOUDS, CloudInfo
 from journalgen.resolve import Resolved
 
 ResourceType = Literal["MailContact", "OutboundConnector", "TransportConfig", "JournalRule"]
@@ -32,6 +33,7 @@ COMPARE: Mapping[str, CompareKind] = {
     "TlsSettings": "enum",
     "TlsDomain": "domain",
     "IsTransportRuleScoped": "bool",
+    "TestMode": "bool",
     "JournalingReportNdrTo": "address",
     "JournalMessageExpirationDays": "int",
     "JournalEmailAddress": "address",
@@ -45,6 +47,11 @@ TLS_SETTINGS = {
     "encryption_only": "EncryptionOnly",
 }
 SCOPES = {"global": "Global", "internal": "Internal", "external": "External"}
+
+# Connector settings apply.ps1 does not write but refuses to adopt, and verify.ps1 reports:
+# Mandatory DANE drops journal reports to an archive without DNSSEC (New-OutboundConnector help).
+# -SmtpDaneMode is new (2026) on Set-OutboundConnector, so the engine never writes it.
+CONNECTOR_MUST_NOT: Mapping[str, str] = {"SmtpDaneMode": "Mandatory"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,20 @@ class Plan:
     @property
     def spec_stem(self) -> str:
         return self.spec_name.rsplit(".", 1)[0] if "." in self.spec_name else self.spec_name
+
+    @property
+    def cloud(self) -> CloudInfo:
+        return CLOUDS[self.resolved.cloud]
+
+    @property
+    def environment_name(self) -> str | None:
+        """`Connect-ExchangeOnline -ExchangeEnvironmentName` for the tenant's cloud, if it needs one."""
+        return self.cloud.environment
+
+    @property
+    def backup_name(self) -> str:
+        """The file apply.ps1 keeps the state before its first run in, one per spec version."""
+        return f"journalgen-backup-{self.spec_stem}-{self.spec_sha256[:12]}.json"
 
     @property
     def contact(self) -> Resource:
@@ -159,6 +180,10 @@ def _connector(r: Resolved) -> Resource:
         Setting("TlsDomain", c.tls_domain, "connector.tls.domain"),
         # Journal reports ignore transport rules, so a rule-scoped connector never sees them (R7).
         Setting("IsTransportRuleScoped", False, "journalgen (R7)"),
+        # A test-mode connector may not carry journal reports, nor be listed as the engine expects.
+        Setting(
+            "TestMode", False, "journalgen (a test-mode connector may not carry journal reports)"
+        ),
     ]
     return Resource(
         "OutboundConnector",
@@ -211,6 +236,7 @@ def _meta(r: Resolved) -> tuple[Setting, ...]:
         Setting("ConnectorName", r.connector.name, "connector.name"),
         Setting("NdrAddress", r.ndr.address, "ndr.address"),
         Setting("MaxJournalRules", r.max_journal_rules, "limits.max_journal_rules"),
+        Setting("ExchangeEnvironmentName", CLOUDS[r.cloud].environment, "tenant.cloud"),
     )
 
 

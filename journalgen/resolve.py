@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from journalgen.clouds import Cloud
 from journalgen.codes import severity_of
 from journalgen.diagnostics import Finding, Severity
 from journalgen.spec import JournalRule, NdrDomainPolicy, Routing, Scope, Spec, TlsMode, leaf_values
@@ -77,6 +78,7 @@ class Resolved:
     region: str | None
     primary_domain: str
     organization: str
+    cloud: Cloud
     other_domains: tuple[str, ...]
     journal_domain: str
     journal_address: str
@@ -260,6 +262,7 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         region=spec.archive.region,
         primary_domain=spec.tenant.primary_domain,
         organization=spec.tenant.organization,
+        cloud=spec.tenant.cloud,
         other_domains=spec.tenant.other_domains,
         journal_domain=journal_domain,
         journal_address=journal_address,

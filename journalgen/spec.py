@@ -20,6 +20,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from journalgen import textpolicy
+from journalgen.clouds import Cloud
 
 SPEC_VERSIONS = (1,)
 # An identifier, not a location: nothing serves the schema. `journalgen schema` prints it, and
@@ -109,7 +110,22 @@ class Tenant(_Model):
             example="contoso.onmicrosoft.com",
         ),
     ]
-    """The tenant's initial `.onmicrosoft.com` domain; used for app-only sign-in (`-Organization`)."""
+    """The tenant's initial domain: `<name>.onmicrosoft.com` (commercial, GCC),
+    `<name>.onmicrosoft.us` (GCC High, DoD) or `<name>.partner.onmschina.cn` (21Vianet); used for
+    app-only sign-in (`-Organization`) and by the tenant guard."""
+    cloud: Annotated[
+        Cloud,
+        exchange(
+            "`Connect-ExchangeOnline -ExchangeEnvironmentName` (omitted for commercial and GCC)",
+            example="gcc",
+        ),
+    ] = "commercial"
+    """The Microsoft 365 cloud the tenant lives in: `commercial`, `gcc`, `gcc_high`, `dod` or
+    `china` (Office 365 operated by 21Vianet). It decides the initial domain's suffix and the
+    scripts' `Connect-ExchangeOnline -ExchangeEnvironmentName` (`O365USGovGCCHigh`,
+    `O365USGovDoD`, `O365China`; none for commercial and GCC). App-only sign-in to Exchange
+    Online in GCC High and DoD is contradicted in Microsoft's own docs and untested: sign in
+    interactively there until a test tenant settles it."""
     other_domains: Annotated[
         Items[Domain], journalgen_only(example=("contoso.co.uk", "fabrikam.com"))
     ] = ()

@@ -8,6 +8,8 @@ import unicodedata
 
 from pydantic_core import PydanticCustomError
 
+from journalgen.clouds import initial_suffix
+
 # Unicode categories no spec value needs: controls, format (bidi overrides, zero-width), surrogates,
 # private use, unassigned, and line/paragraph separators.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
@@ -102,11 +104,13 @@ def wildcard_domain(value: str) -> str:
 
 
 def onmicrosoft_domain(value: str) -> str:
+    """A tenant's initial domain in any cloud; ``tenant.cloud`` decides which suffix it must have."""
     domain(value)
-    if not value.lower().endswith(".onmicrosoft.com") or value.count(".") != 2:
+    if initial_suffix(value) is None:
         raise _fail(
             "jg_domain",
-            "'{value}' is not a tenant's initial domain; it looks like 'contoso.onmicrosoft.com'",
+            "'{value}' is not a tenant's initial domain; it looks like 'contoso.onmicrosoft.com' "
+            "(GCC High and DoD: 'contoso.onmicrosoft.us'; 21Vianet: 'contoso.partner.onmschina.cn')",
             value=value,
         )
     return value

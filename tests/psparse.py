@@ -470,3 +470,46 @@ def array_elements(source: str | bytes) -> list[list[str]]:
         else:
             result.append([src.node_text(c) for c in inner.named_children])
     return result
+
+
+@dataclass(frozen=True)
+class CommandUse:
+    """One command invocation with where it sits: the commands around it and its function."""
+
+    name: str
+    parameters: tuple[str, ...]
+    text: str
+    enclosing: tuple[str, ...]  # names of the commands it is an argument of, innermost first
+    function: str | None  # the function whose body holds it, if any
+
+
+def command_uses(source: str | bytes) -> list[CommandUse]:
+    """Every command with its parameters, its enclosing commands and its function, in order."""
+    src = _load(source)
+    uses = []
+    for command in _command_nodes(src):
+        enclosing: list[str] = []
+        function = None
+        parent = command.parent
+        while parent is not None:
+            if parent.type == "command":
+                enclosing.append(_command_name(src, parent))
+            if parent.type == "function_statement" and function is None:
+                names = [c for c in parent.children if c.type == "function_name"]
+                function = src.node_text(names[0]) if names else None
+            parent = parent.parent
+        parameters = tuple(
+            src.node_text(e).removeprefix("-").removesuffix(":")
+            for e in _elements(command)
+            if e.type == "command_parameter"
+        )
+        uses.append(
+            CommandUse(
+                _command_name(src, command),
+                parameters,
+                src.node_text(command),
+                tuple(enclosing),
+                function,
+            )
+        )
+    return uses

@@ -73,6 +73,7 @@ CMDLETS: dict[str, set[str]] = {
         "TestMode",
     },
     "Get-OutboundConnector": {"Identity", "IncludeTestModeConnectors"},
+    "Get-ConnectionInformation": set(),
     "New-JournalRule": {"Name", "JournalEmailAddress", "Scope", "Recipient", "Enabled"},
     "Set-JournalRule": {"Identity", "Name", "JournalEmailAddress", "Scope", "Recipient"},
     "Enable-JournalRule": {"Identity"},
@@ -80,7 +81,7 @@ CMDLETS: dict[str, set[str]] = {
     "Get-JournalRule": {"Identity"},
     "Set-TransportConfig": {"JournalingReportNdrTo", "JournalMessageExpirationDays"},
     "Get-TransportConfig": set(),
-    "Get-AcceptedDomain": set(),
+    "Get-AcceptedDomain": {"ResultSize"},
     "Get-Recipient": {"Identity"},
     "Connect-ExchangeOnline": {
         "UserPrincipalName",
@@ -90,8 +91,10 @@ CMDLETS: dict[str, set[str]] = {
         "CertificatePassword",
         "Organization",
         "ShowBanner",
+        "DelegatedOrganization",
+        "ExchangeEnvironmentName",
     },
-    "Disconnect-ExchangeOnline": set(),
+    "Disconnect-ExchangeOnline": {"ConnectionId"},
     "Remove-MailContact": {"Identity"},
     "Remove-OutboundConnector": {"Identity"},
     "Remove-JournalRule": {"Identity"},
@@ -198,14 +201,22 @@ def test_script_structure_for_a_reviewer() -> None:
         "Set-StrictMode",
         "$ErrorActionPreference = 'Stop'",
         "$Desired = @(",
+        "Get-AcceptedDomain -ResultSize Unlimited",
         "Connect-ExchangeOnline @connect",
-        "Get-AcceptedDomain",
+        "Disconnect-ExchangeOnline -ConnectionId $JgConnectionId -Confirm:$false -WhatIf:$false",
+        "$JgConnected = Connect-Jg",
+        "Assert-JgTenant",
         "Test-JgPreflight -AcceptedDomains",
+        "Get-JgPendingChanges",
+        '$JgPlanApproved = $JgCmdlet.ShouldProcess("tenant',
         "Save-JgBackup -Path",
         "Invoke-JgStep -Resource",
-        "Disconnect-ExchangeOnline -Confirm:$false",
+        "Disconnect-Jg",
     ]
-    positions = [text.rindex(marker) if "Jg" in marker else text.index(marker) for marker in order]
+    run = text.index("$JgConnected = Connect-Jg")
+    split = order.index("$JgConnected = Connect-Jg")
+    positions = [text.index(marker) for marker in order[:split]]
+    positions += [text.index(marker, run) for marker in order[split:]]
     assert positions == sorted(positions)
     assert "$JgCmdlet.ShouldProcess(" in text
     # Every write to Exchange sits inside a function that only runs after ShouldProcess said yes.

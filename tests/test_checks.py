@@ -416,3 +416,32 @@ def test_findings_keep_check_order_sorted_by_position() -> None:
     found = [(d.code, where(d)) for d in diagnostics(text)]
     assert found == sorted(found, key=lambda item: tuple(int(n) for n in item[1].split(":")))
     assert {code for code, _ in found} == {"JG205", "JG214", "JG219"}
+
+
+# --- issue 12: NDR and rule recipients, clouds ----------------------------------------------------
+
+
+def test_jg222_ndr_address_is_a_rules_recipient() -> None:
+    d = assert_reported(
+        {"journal_rules": [{"name": "Board", "recipient": "Journal-NDR@contoso.com"}]},
+        "JG222",
+        "  address: ",
+    )
+    assert "journal rule 'Board'" in d.message
+
+
+def test_jg222_not_for_other_recipients() -> None:
+    text = spec_text({"journal_rules": [{"name": "Board", "recipient": "board@contoso.com"}]})
+    assert "JG222" not in {d.code for d in diagnostics(text)}
+
+
+def test_jg223_organization_suffix_does_not_match_the_cloud() -> None:
+    assert_reported({"tenant": {"cloud": "dod"}}, "JG223", "organization: ")
+
+
+def test_jg307_sovereign_cloud_vendor_unconfirmed() -> None:
+    assert_reported(
+        {"tenant": {"cloud": "china", "organization": "contoso.partner.onmschina.cn"}},
+        "JG307",
+        "cloud: ",
+    )

@@ -24,8 +24,14 @@
     Remove-* cmdlets themselves run with -Confirm:$false so an approved run is unattended.
     -WhatIf lists every change and makes none. A second run changes nothing.
 
+    Sign-out closes only this script's connection with ExchangeOnlineManagement 3.2.0 or later
+    (-ConnectionId); older 3.x versions close all of this session's Exchange Online connections.
+
 .PARAMETER UserPrincipalName
     Sign in interactively as this admin.
+.PARAMETER DelegatedOrganization
+    Interactive sign-in of a partner admin (CSP/GDAP): the customer tenant to manage, its
+    initial domain or tenant ID. The tenant guard still checks the tenant's domains.
 .PARAMETER AppId
     Sign in app-only with this application (client) ID.
 .PARAMETER CertificateThumbprint
@@ -35,16 +41,19 @@
 .PARAMETER CertificatePassword
     App-only sign-in: the password of the .pfx file.
 .PARAMETER Organization
-    App-only sign-in: the tenant's .onmicrosoft.com domain. Default: contoso.onmicrosoft.com.
+    App-only sign-in: the tenant's initial domain. Default: contoso.onmicrosoft.com.
 .PARAMETER SkipConnect
     Use the Exchange Online session that is already open.
 .PARAMETER BackupPath
-    The backup apply.ps1 wrote before its change; restore that state instead of removing.
+    The backup apply.ps1 wrote before its first run of this spec version (by default
+    journalgen-backup-contoso-proofpoint-essentials-1e38a97904be.json); restore that state instead of removing.
 
+.EXAMPLE
+    .\rollback.ps1 -UserPrincipalName tech@partner.example -DelegatedOrganization contoso.onmicrosoft.com -WhatIf
 .EXAMPLE
     .\rollback.ps1 -UserPrincipalName admin@contoso.com -WhatIf
 .EXAMPLE
-    .\rollback.ps1 -BackupPath .\journalgen-backup-contoso-proofpoint-essentials-20260101-120000.json
+    .\rollback.ps1 -BackupPath .\journalgen-backup-contoso-proofpoint-essentials-1e38a97904be.json
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }
@@ -52,6 +61,9 @@
 param(
     [Parameter(ParameterSetName = 'Interactive')]
     [string] $UserPrincipalName,
+
+    [Parameter(ParameterSetName = 'Interactive')]
+    [string] $DelegatedOrganization,
 
     [Parameter(ParameterSetName = 'AppThumbprint', Mandatory = $true)]
     [Parameter(ParameterSetName = 'AppFile', Mandatory = $true)]
@@ -84,17 +96,22 @@ $ErrorActionPreference = 'Stop'
 # ============================================================================
 
 $Journalgen = [ordered]@{
-    Version         = '0.1.0'
-    SpecName        = 'contoso-proofpoint-essentials.yaml'
-    SpecSha256      = '1e38a97904bef07946f43acd029cb688475037f430eec55600ea95972ef3ecd4'
-    PrimaryDomain   = 'contoso.com'
-    Organization    = 'contoso.onmicrosoft.com'
-    JournalDomain   = 'us.earchive.cloud'
-    JournalAddress  = '0123456789@us.earchive.cloud'
-    ContactName     = 'SMTP Journaling'
-    ConnectorName   = 'Microsoft 365 to Proofpoint Essentials Archive'
-    NdrAddress      = 'journal-ndr@contoso.com'
-    MaxJournalRules = 50
+    Version                 = '0.1.0'
+    SpecName                = 'contoso-proofpoint-essentials.yaml'
+    SpecSha256              = '1e38a97904bef07946f43acd029cb688475037f430eec55600ea95972ef3ecd4'
+    PrimaryDomain           = 'contoso.com'
+    Organization            = 'contoso.onmicrosoft.com'
+    JournalDomain           = 'us.earchive.cloud'
+    JournalAddress          = '0123456789@us.earchive.cloud'
+    ContactName             = 'SMTP Journaling'
+    ConnectorName           = 'Microsoft 365 to Proofpoint Essentials Archive'
+    NdrAddress              = 'journal-ndr@contoso.com'
+    MaxJournalRules         = 50
+    ExchangeEnvironmentName = $null
+    BackupName              = 'journalgen-backup-contoso-proofpoint-essentials-1e38a97904be.json'
+    ConnectorMustNot        = [ordered]@{
+        SmtpDaneMode = 'Mandatory'
+    }
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -127,6 +144,7 @@ $Desired = @(
             TlsSettings           = 'CertificateValidation'
             TlsDomain             = $null
             IsTransportRuleScoped = $false
+            TestMode              = $false
         }
     }
     # 3. Undeliverable journal reports (NDR)
@@ -178,6 +196,7 @@ $JgCompare = [ordered]@{
     TlsSettings                   = 'enum'
     TlsDomain                     = 'domain'
     IsTransportRuleScoped         = 'bool'
+    TestMode                      = 'bool'
     JournalingReportNdrTo         = 'address'
     JournalMessageExpirationDays  = 'int'
     JournalEmailAddress           = 'address'
@@ -205,6 +224,67 @@ function Invoke-JgRead {
         if (Test-JgNotFound -Record $_) { return $null }
         throw
     }
+}
+
+function Get-JgProperty {
+    # A property's value, or $null when Exchange did not return it (strict mode throws otherwise).
+    param($Object, [string] $Name)
+    $property = $Object.PSObject.Properties[$Name]
+    if ($null -eq $property) { return $null }
+    return $property.Value
+}
+
+function Test-JgIdentityMatch {
+    # Whether an object Exchange returned is the one asked for: by name, or by one of its addresses.
+    param($Object, [string] $Identity)
+    $want = $Identity.ToLowerInvariant()
+    foreach ($name in @('Name', 'Identity', 'Guid', 'PrimarySmtpAddress', 'ExternalEmailAddress', 'WindowsEmailAddress', 'EmailAddresses')) {
+        foreach ($value in @(Get-JgProperty -Object $Object -Name $name)) {
+            if ($null -eq $value) { continue }
+            $text = ([string] $value).ToLowerInvariant()
+            if ($text.StartsWith('smtp:')) { $text = $text.Substring(5) }
+            if ($text -eq $want) { return $true }
+        }
+    }
+    return $false
+}
+
+function Get-JgOne {
+    # One object by identity, or $null when Exchange says it does not exist. Since 2025-12 the
+    # Get-* help warns that a non-existent -Identity may return all objects instead, so anything
+    # but exactly one object carrying the name or address asked for stops the script.
+    param([scriptblock] $Read, [string] $Identity, [string] $What)
+    $found = @(Invoke-JgRead $Read | Where-Object { $null -ne $_ })
+    if ($found.Count -eq 0) { return $null }
+    if ($found.Count -gt 1) {
+        throw "Asked Exchange for the $What '$Identity' and got $($found.Count) objects; the module may return every object for an identity it cannot find. Stopping before any change that depends on it."
+    }
+    if (-not (Test-JgIdentityMatch -Object $found[0] -Identity $Identity)) {
+        throw "Asked Exchange for the $What '$Identity' and got '$(Get-JgProperty -Object $found[0] -Name 'Name')'; the module may return another object for an identity it cannot find. Stopping before any change that depends on it."
+    }
+    return $found[0]
+}
+
+function Get-JgAcceptedDomains {
+    # Every accepted domain: Get-AcceptedDomain returns only 1000 unless told otherwise.
+    $domains = @(Get-AcceptedDomain -ResultSize Unlimited -ErrorAction Stop)
+    return ,$domains
+}
+
+function Get-JgOutboundConnectors {
+    # Every outbound connector. The help says -IncludeTestModeConnectors $true returns only
+    # test-mode connectors and $false only the others; practice reports $true returns all. Read
+    # both ways and merge by Guid, so the list is complete whichever is right.
+    $byId = [ordered]@{}
+    foreach ($testMode in @($true, $false)) {
+        foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -ErrorAction Stop)) {
+            $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
+            if (-not $key) { $key = [string] $connector.Name }
+            if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+        }
+    }
+    $all = @($byId.Values)
+    return ,$all
 }
 
 function ConvertTo-JgComparable {
@@ -258,10 +338,11 @@ function Read-JgCurrent {
     $settings = $Resource.Settings
     switch ($Resource.Type) {
         'MailContact' {
-            $mail = Invoke-JgRead { Get-MailContact -Identity $id -ErrorAction Stop }
+            $mail = Get-JgOne { Get-MailContact -Identity $id -ErrorAction Stop } -Identity $id -What 'mail contact'
             if ($null -eq $mail) { return $null }
             # First name, initials and last name live on the contact, not the mail contact.
-            $person = Get-Contact -Identity $mail.Identity -ErrorAction Stop
+            $person = Get-JgOne { Get-Contact -Identity $mail.Identity -ErrorAction Stop } -Identity ([string] $mail.Identity) -What 'contact'
+            if ($null -eq $person) { throw "The mail contact '$id' has no contact object; Exchange may still be creating it." }
             $current = @{}
             foreach ($name in $settings.Keys) {
                 if ($name -in @('FirstName', 'Initials', 'LastName')) { $current[$name] = $person.$name }
@@ -270,7 +351,7 @@ function Read-JgCurrent {
             return $current
         }
         'OutboundConnector' {
-            $connector = Invoke-JgRead { Get-OutboundConnector -Identity $id -ErrorAction Stop }
+            $connector = Get-JgOne { Get-OutboundConnector -Identity $id -ErrorAction Stop } -Identity $id -What 'outbound connector'
             if ($null -eq $connector) { return $null }
             return (Get-JgProperties -Object $connector -Settings $settings)
         }
@@ -278,7 +359,7 @@ function Read-JgCurrent {
             return (Get-JgProperties -Object (Get-TransportConfig -ErrorAction Stop) -Settings $settings)
         }
         'JournalRule' {
-            $rule = Invoke-JgRead { Get-JournalRule -Identity $id -ErrorAction Stop }
+            $rule = Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule'
             if ($null -eq $rule) { return $null }
             return (Get-JgProperties -Object $rule -Settings $settings)
         }
@@ -307,29 +388,65 @@ function Resolve-JgPath {
 }
 
 function Connect-Jg {
-    # Signs in as the parameters ask; returns whether this script opened the session.
-    if ($SkipConnect) { return $false }
+    # Signs in as the parameter set asks; returns whether this script opened the session. The set
+    # is tested by name: -SkipConnect:$false must not fall through to an app-only sign-in.
     $connect = @{ ShowBanner = $false }
-    if ($JgCmdlet.ParameterSetName -eq 'Interactive') {
-        if ($UserPrincipalName) { $connect['UserPrincipalName'] = $UserPrincipalName }
-    }
-    else {
-        $connect['AppId'] = $AppId
-        $connect['Organization'] = $Organization
-        if ($JgCmdlet.ParameterSetName -eq 'AppThumbprint') { $connect['CertificateThumbprint'] = $CertificateThumbprint }
-        else {
+    if ($Journalgen.ExchangeEnvironmentName) { $connect['ExchangeEnvironmentName'] = $Journalgen.ExchangeEnvironmentName }
+    switch ($JgCmdlet.ParameterSetName) {
+        'Existing' {
+            if (-not $SkipConnect) { throw '-SkipConnect:$false names no way to sign in: omit it to sign in, or give -SkipConnect to use the open session. Nothing was changed.' }
+            return $false
+        }
+        'Interactive' {
+            if ($UserPrincipalName) { $connect['UserPrincipalName'] = $UserPrincipalName }
+            # A partner admin (CSP/GDAP) signs in to their own tenant and manages the customer's.
+            if ($DelegatedOrganization) { $connect['DelegatedOrganization'] = $DelegatedOrganization }
+        }
+        'AppThumbprint' {
+            $connect['AppId'] = $AppId
+            $connect['Organization'] = $Organization
+            $connect['CertificateThumbprint'] = $CertificateThumbprint
+        }
+        'AppFile' {
+            $connect['AppId'] = $AppId
+            $connect['Organization'] = $Organization
             $connect['CertificateFilePath'] = $CertificateFilePath
             if ($CertificatePassword) { $connect['CertificatePassword'] = $CertificatePassword }
         }
+        default { throw "Unknown sign-in parameter set '$($JgCmdlet.ParameterSetName)'. Nothing was changed." }
     }
+    $before = Get-JgConnectionIds
     Connect-ExchangeOnline @connect
+    $after = Get-JgConnectionIds
+    $opened = @($after | Where-Object { $before -notcontains $_ })
+    if ($opened.Count -eq 1) { $script:JgConnectionId = $opened[0] }
     return $true
+}
+
+function Get-JgConnectionIds {
+    # The ids of the open Exchange Online connections, where the module can list them.
+    if ($null -eq (Get-Command -Name 'Get-ConnectionInformation' -ErrorAction SilentlyContinue)) { return ,@() }
+    $ids = @(Get-ConnectionInformation -ErrorAction SilentlyContinue | ForEach-Object { [string] (Get-JgProperty -Object $_ -Name 'ConnectionId') } | Where-Object { $_ })
+    return ,$ids
+}
+
+function Disconnect-Jg {
+    # Disconnect-ExchangeOnline alone ends every connection of the operator; -ConnectionId
+    # (ExchangeOnlineManagement 3.2.0 and later) ends only the one this script opened. Its
+    # -WhatIf:$false is explicit: a -WhatIf run still signs out, and says so.
+    $command = Get-Command -Name 'Disconnect-ExchangeOnline' -ErrorAction SilentlyContinue
+    if ($JgConnectionId -and $null -ne $command -and $command.Parameters.ContainsKey('ConnectionId')) {
+        Disconnect-ExchangeOnline -ConnectionId $JgConnectionId -Confirm:$false -WhatIf:$false -ErrorAction Stop
+        return
+    }
+    Write-Warning 'This ExchangeOnlineManagement version cannot close one connection alone (3.2.0 can): closing all Exchange Online connections of this PowerShell session.'
+    Disconnect-ExchangeOnline -Confirm:$false -WhatIf:$false -ErrorAction Stop
 }
 
 function Assert-JgTenant {
     # Tenant guard: stop before anything else if this is not the spec's tenant. Returns the
     # tenant's accepted domain names, lowercased.
-    $accepted = @(Get-AcceptedDomain -ErrorAction Stop)
+    $accepted = Get-JgAcceptedDomains
     $names = @($accepted | ForEach-Object { ([string] $_.DomainName).ToLowerInvariant() })
     foreach ($domain in @($Journalgen.PrimaryDomain, $Journalgen.Organization)) {
         if ($names -notcontains $domain.ToLowerInvariant()) {
@@ -338,6 +455,29 @@ function Assert-JgTenant {
         }
     }
     return ,$names
+}
+
+# Set by apply.ps1 once the operator has answered for its whole plan; $null: ask per step.
+$JgPlanApproved = $null
+
+function Confirm-JgStep {
+    # One answer for the whole plan: refusing one step must not leave the others to be approved.
+    param([string] $Target, [string] $Action)
+    if ($null -ne $JgPlanApproved) { return $JgPlanApproved }
+    return $JgCmdlet.ShouldProcess($Target, $Action)
+}
+
+function New-JgJournalRule {
+    # Microsoft documents the journal rule limit as 10, 50 or 300; the preflight checks the
+    # spec's limits.max_journal_rules, and a refusal still stops here with that setting named.
+    param([hashtable] $Create)
+    try {
+        $null = Invoke-JgRetry { New-JournalRule @Create -Confirm:$false -ErrorAction Stop }
+    }
+    catch {
+        $count = @(Get-JournalRule -ErrorAction SilentlyContinue).Count
+        throw "New-JournalRule refused '$($Create['Name'])' with $count journal rule(s) in the tenant: $($_.Exception.Message) If the tenant's journal rule limit is the cause (Microsoft documents 10, 50 or 300 by plan and page age; the spec's limits.max_journal_rules is $($Journalgen.MaxJournalRules)), set limits.max_journal_rules to the limit this tenant enforces and build again. No later step was run."
+    }
 }
 
 function Add-JgResult {
@@ -381,7 +521,7 @@ function New-JgObject {
         }
         'JournalRule' {
             # The contact created a moment ago may not be visible yet to New-JournalRule.
-            $null = Invoke-JgRetry { New-JournalRule @create -Confirm:$false -ErrorAction Stop }
+            New-JgJournalRule -Create $create
         }
         default { throw "Cannot create an object of type '$($Resource.Type)'" }
     }
@@ -425,7 +565,7 @@ function Invoke-JgStep {
     $current = Read-JgCurrent -Resource $Resource
     if ($null -eq $current) {
         $details = ($Resource.Settings.Keys | ForEach-Object { '{0} = {1}' -f $_, (Format-JgValue $Resource.Settings[$_]) }) -join '; '
-        if ($JgCmdlet.ShouldProcess($Resource.Title, "Create with $details")) {
+        if (Confirm-JgStep -Target $Resource.Title -Action "Create with $details") {
             New-JgObject -Resource $Resource
             Add-JgResult -Step $Resource.Title -Result 'Created' -Details $details
         }
@@ -440,7 +580,7 @@ function Invoke-JgStep {
         return
     }
     $details = ($changes | ForEach-Object { '{0}: {1} -> {2}' -f $_.Name, (Format-JgValue $_.Old), (Format-JgValue $_.New) }) -join '; '
-    if ($JgCmdlet.ShouldProcess($Resource.Title, "Update $details")) {
+    if (Confirm-JgStep -Target $Resource.Title -Action "Update $details") {
         Update-JgObject -Resource $Resource -Changes $changes
         Add-JgResult -Step $Resource.Title -Result 'Updated' -Details $details
     }
@@ -505,6 +645,7 @@ function Restore-JgObject {
 }
 
 $JgConnected = $false
+$JgConnectionId = $null
 $JgExitCode = 0
 try {
     $backup = $null
@@ -548,7 +689,7 @@ finally {
     if ($JgResults.Count -gt 0) {
         $JgResults | Format-Table -AutoSize -Wrap | Out-String -Width 240 | Write-Host
     }
-    if ($JgConnected) { Disconnect-ExchangeOnline -Confirm:$false }
+    if ($JgConnected) { Disconnect-Jg }
 }
 exit $JgExitCode
 # --- END journalgen engine ---
