@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import click
 
 from journalgen import __version__
+from journalgen.clouds import CLOUDS
 from journalgen.errors import JournalgenError
 
 if TYPE_CHECKING:  # the app is imported lazily so --help and --version stay fast
@@ -237,6 +238,33 @@ def engine(hash_only: bool) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(app.engine(hash_only=hash_only))
     sys.stdout.buffer.flush()
+
+
+@main.command(short_help="Write a probe script for a test tenant.")
+@click.option(
+    "--cloud",
+    type=click.Choice(list(CLOUDS)),
+    default="commercial",
+    show_default=True,
+    help="The test tenant's Microsoft 365 cloud.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+def probe(cloud: str, output: str | None) -> None:
+    """Write probe.ps1: run it in a TEST tenant to settle what the scripts assume and no
+    document settles (see docs/first-run.md). It refuses to run without -TestTenant.
+    """
+    from pathlib import Path
+
+    from journalgen.emit import render_probe
+    from journalgen.write import write_atomic
+
+    script = render_probe(cloud)
+    if output:
+        write_atomic(Path(output), script)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(script)
+        sys.stdout.buffer.flush()
 
 
 @main.command(short_help="Print the spec's JSON Schema.")

@@ -150,6 +150,18 @@ def render_scripts(plan: Plan) -> dict[str, bytes]:
     }
 
 
+def render_probe(cloud: str) -> bytes:
+    """The probe script for a test tenant in ``cloud`` (``journalgen probe``)."""
+    from journalgen.probe import probe_meta
+
+    text = render_template(
+        "probe.ps1.j2",
+        meta=probe_meta(cloud),
+        engine=PsCode(engine_text("probe.ps1").removesuffix("\n")),
+    )
+    return to_script_bytes(text)
+
+
 def render_apply(plan: Plan) -> bytes:
     """The apply script alone (``journalgen render``)."""
     return render_scripts(plan)["apply.ps1"]
