@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -42,22 +41,11 @@ _SIGNATURE_MARGIN = 3
 _SIGNATURE_NOTE = " (note: not a signature block)"
 _MIN_COMMENT_LEN = 48
 
-_COMMENT_MAP = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2015": "-",
-    "#": "no.",
-}
+# Comments show these as code points: everything but printable ASCII, and the ASCII that would
+# open or close a block comment (`<#`, `#>`) or read as a code point (`[U+`).
+_CODE_POINT_RUN = re.compile(r"[^ -~]+")
+_ASCII_AS_CODE_POINT = {"<#": "<[U+0023]", "#>": "[U+0023]>", "[U+": "[U+005B]U+"}
+_UNSAFE_ASCII = re.compile("|".join(re.escape(s) for s in _ASCII_AS_CODE_POINT))
 
 
 def ps_literal(value: object) -> PsCode:
@@ -108,27 +96,30 @@ def ps_hashtable(d: Mapping[str, object], indent: int = 0) -> PsCode:
 
 
 def ps_comment_text(value: str, max_len: int = 120) -> str:
-    """Reduce `value` to one line of printable ASCII that is inert after `#` or inside `<# #>`.
+    """Show `value` as one line of printable ASCII that is inert after `#` or inside `<# #>`.
 
-    Each character that is not printable ASCII becomes its compatibility decomposition
-    without accents when that is printable ASCII (é -> e, fullwidth letters, ellipsis),
-    typographic quotes and dashes become their ASCII forms, whitespace and line breaks
-    collapse to single spaces, and anything else becomes `?`. Every `#` becomes `no.`, so
-    the text can neither open nor close a block comment nor spell a signature-block line.
-    A leading space is added before a leading `>` or `requires` (which would close a block
-    comment or be read as `#requires` right after a `#`) and after a trailing `<` or backtick
-    (tree-sitter reads a backtick as escaping a following `#>`, PowerShell does not). Text that
-    PowerShell would take for the start of a signature block (its tokenizer compares every
-    line comment by edit distance), even with a short label in front of it, gets
-    `(note: not a signature block)` appended, which makes the line too long to compare. The
-    result has at most `max_len` characters, ending in `...` when shortened.
+    A reviewer must never read a different, valid-looking name, so nothing is folded to a
+    lookalike: printable ASCII is kept as it is (`#` too), and every run of other characters
+    (letters with accents, typographic quotes, non-breaking spaces, CJK, controls, line
+    breaks) is written as its code points in brackets: `J\u00f6rg` becomes `J[U+00F6]rg`,
+    `a\u00a0b` becomes `a[U+00A0]b`. The few ASCII characters that must not appear as they
+    are become code points too: a `#` right after `<` or right before `>` (which would open or
+    close a block comment), and a `[` that starts `[U+`, so the shown text always reads back
+    to exactly `value`. A leading space is added before a leading `>` or `requires` (which
+    would close a block comment or be read as `#requires` right after a `#`) and after a
+    trailing `<` or backtick (tree-sitter reads a backtick as escaping a following `#>`,
+    PowerShell does not). Text that PowerShell would take for the start of a signature block
+    (its tokenizer compares every line comment by edit distance), even with a short label in
+    front of it, gets `(note: not a signature block)` appended, which makes the line too long
+    to compare. The result has at most `max_len` characters, ending in `...` when shortened.
     """
     if not isinstance(value, str):
         raise TypeError(f"expected str, got {type(value).__name__}")
     if max_len < _MIN_COMMENT_LEN:
         raise ValueError(f"max_len must be at least {_MIN_COMMENT_LEN}")
-    chars = (_comment_char(ch) for ch in unicodedata.normalize("NFC", value))
-    text = " ".join("".join(chars).split())
+    text = _CODE_POINT_RUN.sub(
+        _code_points, _UNSAFE_ASCII.sub(lambda m: _ASCII_AS_CODE_POINT[m[0]], value)
+    )
     if text.startswith(">") or text[:8].lower() == "requires":
         text = " " + text
     if text.endswith(("<", "`")):
@@ -140,6 +131,14 @@ def ps_comment_text(value: str, max_len: int = 120) -> str:
             text = _truncate(text, max_len - len(_SIGNATURE_NOTE))
         text += _SIGNATURE_NOTE
     return text
+
+
+def _code_points(match: re.Match[str]) -> str:
+    return _code_points_of(match[0])
+
+
+def _code_points_of(chars: str) -> str:
+    return "[" + " ".join(f"U+{ord(ch):04X}" for ch in chars) + "]"
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -218,21 +217,6 @@ def _checked_items(d: Mapping[Any, object]) -> list[tuple[str, object]]:
         seen[folded] = key
         items.append((key, item))
     return items
-
-
-def _comment_char(ch: str) -> str:
-    if ch in _COMMENT_MAP:
-        return _COMMENT_MAP[ch]
-    if " " <= ch <= "~":
-        return ch
-    if ch.isspace():
-        return " "
-    if unicodedata.combining(ch):
-        return ""
-    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    if base and all(" " <= c <= "~" for c in base):
-        return base.replace("#", "no.")
-    return "?"
 
 
 def _resembles_signature(text: str) -> bool:

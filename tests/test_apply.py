@@ -16,7 +16,14 @@ from journalgen.emit import ENGINE_BEGIN, environment, render_template
 from journalgen.errors import SpecError
 from journalgen.plan import COMPARE, Plan, Resource, build_plan, diff, normalise
 from tests.conftest import ROOT, SAMPLES, Golden
-from tests.psparse import assert_clean, command_parameters, commands, eval_string_expr, parse_ps
+from tests.psparse import (
+    assert_clean,
+    command_parameters,
+    commands,
+    comments,
+    eval_string_expr,
+    parse_ps,
+)
 from tests.spectext import BASE, spec_text
 
 MIMECAST = ROOT / "samples" / "contoso-mimecast.yaml"
@@ -469,3 +476,20 @@ def test_build_plan_hashes_the_source() -> None:
     c = checked(MIMECAST)
     plan = build_plan(c.resolved, "x.yaml", b"abc")
     assert plan.spec_sha256 == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_comments_never_show_a_name_as_a_lookalike() -> None:
+    names = ["J\u00f6urnal \u00c4rchiv", "Journal #1", "\u30b8\u30e3\u30fc\u30ca\u30eb"]
+    source = spec_text(
+        {"contact": {"name": names[0]}, "journal_rules": [{"name": n} for n in names]}
+    )
+    bundle = compile_bundle(check_source(source.encode(), "s.yaml"))
+    for script in ("apply.ps1", "verify.ps1", "rollback.ps1"):
+        text = script_text(bundle[script])
+        assert_clean(text)
+        shown = "\n".join(comments(text))
+        assert "J[U+00F6]urnal [U+00C4]rchiv" in shown
+        assert "[U+30B8 U+30E3 U+30FC U+30CA U+30EB]" in shown
+        for lookalike in ("Journal Archiv", "Journal no.1", "?????"):
+            assert lookalike not in shown
+    assert "    # 5. Journal rule 'Journal #1'\r\n" in script_text(bundle["apply.ps1"])

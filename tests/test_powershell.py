@@ -40,6 +40,8 @@ _tricky = st.sampled_from(
         "#",
         "<#",
         "#>",
+        "[U+",
+        "[U+0041]",
         "<",
         ">",
         ";",
@@ -369,7 +371,7 @@ def test_comment_text_is_inert(value: str) -> None:
     text = ps_comment_text(value)
     assert PRINTABLE_ASCII.fullmatch(text)
     assert len(text) <= 120
-    assert "<#" not in text and "#>" not in text and "#" not in text
+    assert "<#" not in text and "#>" not in text
     for before in ("# ", "#", "# Rule: "):
         script = f"{before}{text}\nGet-Foo -Name 'x'\n"
         assert_clean(script)
@@ -380,6 +382,58 @@ def test_comment_text_is_inert(value: str) -> None:
     assert_clean(script)
     assert commands(script) == ["Get-Foo", "Get-Bar", "Get-Baz"]
     assert comments(script) == [f"<# {text} #>", f"<#{text}#>", f"<#\n#{text}\n#>"]
+
+
+_CODE_POINTS = re.compile(r"\[(U\+[0-9A-F]{4,6}(?: U\+[0-9A-F]{4,6})*)\]")
+_NOTE = " (note: not a signature block)"
+
+
+def read_back(text: str) -> str:
+    """What a reviewer reads in a comment: its text with every `[U+XXXX ...]` as the characters."""
+    return _CODE_POINTS.sub(lambda m: "".join(chr(int(c[2:], 16)) for c in m[1].split(" ")), text)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.one_of(comment_texts, texts))
+def test_comment_text_reads_back_as_the_value(value: str) -> None:
+    # A comment is never a lookalike: read back, it is the value itself, so two different values
+    # never show the same, and a value with any non-ASCII character shows it as a code point.
+    text = ps_comment_text(value, 100_000)
+    shown = read_back(text.removesuffix(_NOTE) if text.endswith(_NOTE) else text)
+    # Only the spaces added around a leading ">" or "requires" and a trailing "<" or backtick.
+    assert shown in (value, " " + value, value + " ", " " + value + " ")
+    if not PRINTABLE_ASCII.fullmatch(value):
+        assert "[U+" in text
+
+
+@settings(deadline=None, max_examples=200)
+@given(texts, st.integers(48, 130))
+def test_comment_text_shortens_visibly(value: str, max_len: int) -> None:
+    # A shortened comment ends in "..." and is the start of the whole rendering: a code point
+    # cut in half shows as an unfinished "[U+...", never as another character.
+    text = ps_comment_text(value, max_len)
+    whole = ps_comment_text(value, 100_000)
+    shown = text.removesuffix(_NOTE) if text.endswith(_NOTE) else text
+    if shown != whole:
+        assert shown.endswith("...")
+        assert whole.startswith(shown[:-3])
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("J\u00f6urnal \u00c4rchiv", "Journal Archiv"),
+        ("Journal\u00a0Archiv", "Journal Archiv"),
+        ("Zo\u00eb\u2019s", "Zoe's"),
+        ("Zoe\u0301", "Zoe"),
+        ("\u30b8\u30e3\u30fc\u30ca\u30eb", "?????"),
+        ("Journal #1", "Journal no.1"),
+        ("J\u00f6rg", "J[U+00F6]rg"),
+        ("a  b", "a b"),
+    ],
+)
+def test_comment_text_tells_lookalikes_apart(first: str, second: str) -> None:
+    assert ps_comment_text(first) != ps_comment_text(second)
 
 
 @settings(deadline=None, max_examples=100)
@@ -398,21 +452,29 @@ def test_comment_text_respects_max_len(value: str, max_len: int) -> None:
     [
         ("", ""),
         ("Sales journal", "Sales journal"),
-        ("  a \n\t b\r\n\u2028c  ", "a b c"),
-        ("Ticket #12 <# x #>", "Ticket no.12 <no. x no.>"),
-        ("Zo\u00eb\u2019s \u201crule\u201d \u2013 ok", 'Zoe\'s "rule" - ok'),
-        ("Zoe\u0301", "Zoe"),
-        ("\uff03\uff21", "no.A"),
-        ("caf\u00e9\u2026", "cafe..."),
-        ("bell\x07 del\x7f rtl\u202e", "bell? del? rtl?"),
-        ("\ud55c\uad6d \U0001f600", "?? ?"),
+        ("Journal #1", "Journal #1"),
+        ("J\u00f6urnal \u00c4rchiv", "J[U+00F6]urnal [U+00C4]rchiv"),
+        ("\u30b8\u30e3\u30fc\u30ca\u30eb", "[U+30B8 U+30E3 U+30FC U+30CA U+30EB]"),
+        ("  a \n\t b\r\n\u2028c  ", "  a [U+000A U+0009] b[U+000D U+000A U+2028]c  "),
+        ("Ticket #12 <# x #>", "Ticket #12 <[U+0023] x [U+0023]>"),
+        ("<#>", "<[U+0023]>"),
+        ("##>", "#[U+0023]>"),
+        ("see [U+0041]", "see [U+005B]U+0041]"),
+        (
+            "Zo\u00eb\u2019s \u201crule\u201d \u2013 ok",
+            "Zo[U+00EB U+2019]s [U+201C]rule[U+201D] [U+2013] ok",
+        ),
+        ("Zoe\u0301", "Zoe[U+0301]"),
+        ("\uff03\uff21", "[U+FF03 U+FF21]"),
+        ("bell\x07 del\x7f rtl\u202e", "bell[U+0007] del[U+007F] rtl[U+202E]"),
+        ("\ud55c\uad6d \U0001f600", "[U+D55C U+AD6D] [U+1F600]"),
         (">closer", " >closer"),
         ("Requires -Version 7", " Requires -Version 7"),
         ("a <", "a < "),
         ("a `", "a ` "),
         (
             "SIG # Begin signature block",
-            "SIG no. Begin signature block (note: not a signature block)",
+            "SIG # Begin signature block (note: not a signature block)",
         ),
         ("Design signature lock", "Design signature lock (note: not a signature block)"),
     ],
