@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from journalgen import __version__
+from journalgen.change import change_record
 from journalgen.compiler import Checked, compile_bundle, plan_for
 from journalgen.diagnostics import Diagnostic
 from journalgen.emit import engine_sha256
@@ -62,7 +63,7 @@ def manifest(
     previous: Mapping[str, object] | None = None,
     state: Mapping[str, object] | None = None,
 ) -> bytes:
-    """The generator and its engine's hash, the spec's hash and each artifact's hash.
+    """The generator and its engine's hash, the spec's hash, its change request and each artifact's hash.
 
     For auditors and ``check``; ``engine_sha256`` is :func:`journalgen.emit.engine_sha256`.
     """
@@ -72,6 +73,8 @@ def manifest(
         "spec": plan.spec_name,
         "spec_sha256": plan.spec_sha256,
     }
+    if change := change_record(plan):
+        payload["change"] = change
     if previous is not None:
         payload["previous"] = dict(previous)
     if state is not None:

@@ -15,6 +15,15 @@ from journalgen.emit import engine_sha256, new_environment, summary_lines, what_
 from journalgen.live import LivePlan, format_value, summary
 from journalgen.plan import Plan, Resource, Value
 
+# The spec's change: section as CHANGE.md's table and the manifest's "change" record show it.
+CHANGE_LABELS = {
+    "ticket": "Ticket",
+    "requester": "Requested by",
+    "implementer": "Implemented by",
+    "window": "Change window",
+    "reason": "Reason",
+}
+
 _MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
 
 
@@ -51,6 +60,12 @@ def environment() -> jinja2.Environment:
     env = new_environment(_finalize)
     env.filters["code"] = lambda v: MdText("`" + str(v).replace("`", "'") + "`")
     return env
+
+
+def change_record(plan: Plan) -> dict[str, str]:
+    """The change request the spec names (ticket, requester, ...): only the fields it writes."""
+    change = plan.resolved.spec.change
+    return {key: value for key in CHANGE_LABELS if (value := getattr(change, key)) is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +133,7 @@ def render_change(
         .render(
             plan=plan,
             r=plan.resolved,
+            change=[(CHANGE_LABELS[k], v) for k, v in change_record(plan).items()],
             version=__version__,
             summary=summary_lines(plan),
             what=what_is_journaled(plan),

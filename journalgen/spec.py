@@ -306,6 +306,28 @@ class Limits(_Model):
     """Warn when the spec has more journal rules than this (Microsoft documents 10, 50 or 300)."""
 
 
+class Change(_Model):
+    """The change request for the board, heading CHANGE.md (the ticket also heads the scripts); never sent to Exchange."""
+
+    ticket: Annotated[Name | None, journalgen_only(example="CHG0012345")] = None
+    """The change ticket's number, at most 64 characters, e.g. `CHG0012345`."""
+    requester: Annotated[DisplayName | None, journalgen_only(example="Jane Doe (Compliance)")] = (
+        None
+    )
+    """Who asked for the change."""
+    implementer: Annotated[DisplayName | None, journalgen_only(example="Ops team, on call")] = None
+    """Who runs the scripts."""
+    window: Annotated[
+        DisplayName | None, journalgen_only(example="Sat 2026-03-14 22:00-23:00 UTC")
+    ] = None
+    """When the change may run, e.g. `Sat 2026-03-14 22:00-23:00 UTC`."""
+    reason: Annotated[
+        Annotated[Text, Field(max_length=1024)] | None,
+        journalgen_only(example="Archive all mail for the 2026 retention policy."),
+    ] = None
+    """Why the change is made, at most 1024 characters."""
+
+
 class Spec(_Model):
     """A journalgen tenant spec, format version 1."""
 
@@ -320,6 +342,7 @@ class Spec(_Model):
 
     version: Annotated[Literal[1], journalgen_only(example=1)]
     """The spec format version. Only `1` exists."""
+    change: Change = Change()
     tenant: Tenant
     archive: Archive
     contact: Contact = Contact()

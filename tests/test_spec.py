@@ -57,7 +57,7 @@ def test_unknown_top_level_key_suggests() -> None:
 def test_unknown_key_without_a_close_match_lists_the_valid_keys() -> None:
     code, where, message = only({"tls_stuff": 1})
     assert (code, where) == ("JG101", "12:1")
-    assert "valid keys here: version, tenant, archive, contact" in message
+    assert "valid keys here: version, change, tenant, archive, contact" in message
 
 
 def test_unknown_key_with_an_invisible_character_is_shown_escaped() -> None:
