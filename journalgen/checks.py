@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from journalgen.clouds import CLOUDS, in_initial_domain, initial_suffix
 from journalgen.diagnostics import Finding
 from journalgen.resolve import Resolved
+from journalgen.textpolicy import derive_alias, describe_char
 
 Check = Callable[[Resolved], Iterator[Finding]]
 
@@ -327,6 +328,22 @@ def cloud(r: Resolved) -> Iterator[Finding]:
         )
 
 
+def contact_alias(r: Resolved) -> Iterator[Finding]:
+    if r.spec.contact.alias is not None:
+        return
+    alias, dropped = derive_alias(r.contact.name)
+    if dropped:
+        distinct = list(dict.fromkeys(dropped))
+        shown = ", ".join(describe_char(c) for c in distinct[:3])
+        more = f" and {len(distinct) - 3} more" if len(distinct) > 3 else ""
+        yield Finding(
+            "JG224",
+            ("contact", "name") if "name" in r.spec.contact.model_fields_set else ("contact",),
+            f"the alias derived from the contact's name is '{alias}': it leaves out {shown}{more}, "
+            "which have no ASCII spelling; write 'contact.alias' to choose it",
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     cloud,
     journal_target,
@@ -336,6 +353,7 @@ CHECKS: tuple[Check, ...] = (
     routing,
     tls,
     rules,
+    contact_alias,
 )
 
 

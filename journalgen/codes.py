@@ -596,6 +596,14 @@ CODES: dict[str, Code] = {
             "Microsoft's Connect-ExchangeOnline help and national-cloud service descriptions",
             example={"tenant": {"cloud": "gcc_high"}},
         ),
+        Code(
+            "JG224",
+            W,
+            "alias-drops-letters",
+            "An alias is ASCII: the alias derived from the contact's name transliterates common letters (ö to o, ß to ss) but leaves out letters with no ASCII spelling, so it may not resemble the name.",
+            "journalgen, following " + CMDLETS + ", New-MailContact",
+            example={"contact": {"name": "\u30b8\u30e3\u30fc\u30ca\u30eb Archive"}},
+        ),
         # --- vendor presets ---
         Code(
             "JG301",

@@ -191,7 +191,8 @@ class Contact(_Model):
     alias: Annotated[Alias | None, exchange("`New-MailContact -Alias`", example="Journaling")] = (
         None
     )
-    """`-Alias`. Default: the name without the characters an alias cannot have."""
+    """`-Alias`. Default: the name in ASCII (ö as o, ß as ss) without the characters an alias
+    cannot have; JG224 warns when it leaves out letters that have no ASCII spelling."""
     hidden_from_address_lists: Annotated[
         bool, exchange("`Set-MailContact -HiddenFromAddressListsEnabled`", example=True)
     ] = True

@@ -177,8 +177,61 @@ def smart_host(value: str) -> str:
     return value
 
 
+# Letters whose compatibility decomposition (NFKD) is no ASCII letter, written as they are
+# usually transliterated; NFKD handles the rest (accents, ligatures, fullwidth forms).
+_TRANSLITERATIONS = str.maketrans(
+    {
+        "\u00df": "ss",  # ß
+        "\u1e9e": "SS",  # ẞ
+        "\u00e6": "ae",  # æ
+        "\u00c6": "AE",  # Æ
+        "\u00f8": "o",  # ø
+        "\u00d8": "O",  # Ø
+        "\u0111": "d",  # đ
+        "\u0110": "D",  # Đ
+        "\u00f0": "d",  # ð
+        "\u00d0": "D",  # Ð
+        "\u0142": "l",  # ł
+        "\u0141": "L",  # Ł
+        "\u00fe": "th",  # þ
+        "\u00de": "Th",  # Þ
+        "\u0153": "oe",  # œ
+        "\u0152": "OE",  # Œ
+        "\u0131": "i",  # ı
+        "\u0127": "h",  # ħ
+        "\u0126": "H",  # Ħ
+        "\u0167": "t",  # ŧ
+        "\u0166": "T",  # Ŧ
+    }
+)
+_ALIAS_MAX = 64
+DEFAULT_ALIAS = "JournalArchive"
+
+
+def derive_alias(name: str) -> tuple[str, str]:
+    """The alias derived from a display name, and the letters and digits of it that it leaves out.
+
+    Letters are transliterated to ASCII where that is common (ö -> o, ß -> ss, ø -> o); spaces
+    and the characters an alias cannot have are left out; a letter or digit with no ASCII form
+    (or cut off at 64 characters) is left out and returned, so the caller can warn.
+    """
+    kept: list[str] = []
+    dropped: list[str] = []
+    for char in name:
+        spelt = unicodedata.normalize("NFKD", char.translate(_TRANSLITERATIONS))
+        spelt = "".join(c for c in spelt if not unicodedata.combining(c))
+        if not spelt.isascii():
+            if unicodedata.category(char)[0] in "LN":
+                dropped.append(char)
+            continue
+        kept.extend(c for c in spelt if _LOCAL_ATOM.fullmatch(c) or c == ".")
+    cleaned = re.sub(r"\.{2,}", ".", "".join(kept)).strip(".")
+    if len(cleaned) > _ALIAS_MAX:
+        dropped.extend(c for c in cleaned[_ALIAS_MAX:] if c.isalnum())
+        cleaned = cleaned[:_ALIAS_MAX].rstrip(".")
+    return cleaned or DEFAULT_ALIAS, "".join(dropped)
+
+
 def alias_from_name(name: str) -> str:
-    """The alias Exchange-style tools derive from a display name: its valid characters, joined."""
-    cleaned = "".join(c for c in name if c.isascii() and (_LOCAL_ATOM.fullmatch(c) or c == "."))
-    cleaned = re.sub(r"\.{2,}", ".", cleaned).strip(".")
-    return cleaned[:64] or "JournalArchive"
+    """The alias Exchange-style tools derive from a display name (see :func:`derive_alias`)."""
+    return derive_alias(name)[0]

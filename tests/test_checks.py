@@ -354,6 +354,12 @@ def test_written_smart_hosts_need_no_region() -> None:
     assert diagnostics(spec_text(overrides)) == []
 
 
+def test_a_derived_alias_that_leaves_letters_out_is_reported() -> None:
+    # More in tests/test_alias.py.
+    d = assert_reported({"contact": {"name": "\u30b8\u30e3 Archiv"}}, "JG224", "  name: ")
+    assert "'Archiv'" in d.message
+
+
 # --- every code is tested, the good spec is silent, --strict ------------------------------------
 
 
