@@ -11,6 +11,7 @@ import jinja2
 
 from journalgen import __version__
 from journalgen.diagnostics import Diagnostic
+from journalgen.diagram import flow, render_flow
 from journalgen.emit import engine_sha256, new_environment, summary_lines, what_is_journaled
 from journalgen.live import LivePlan, format_value, summary
 from journalgen.plan import Plan, Resource, Value
@@ -136,6 +137,7 @@ def render_change(
             change=[(CHANGE_LABELS[k], v) for k, v in change_record(plan).items()],
             version=__version__,
             summary=summary_lines(plan),
+            flow=MdText(render_flow(flow(plan))),
             what=what_is_journaled(plan),
             hashes={name: hashlib.sha256(data).hexdigest() for name, data in scripts.items()},
             engine_sha256=engine_sha256(),
