@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from journalgen.importer import ImportRequest
     from journalgen.scaffold import Ask, InitRequest
     from journalgen.state import Captured
+    from journalgen.tenants import Claims
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
@@ -96,10 +97,12 @@ def _files_only(paths: Sequence[str], command: str) -> None:
 
 def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
     from journalgen.compiler import check_source
+    from journalgen.tenants import Claims
 
     outcome = Outcome()
     if not _pinned(outcome):
         return outcome
+    claims: list[Claims] = []
     for path in expand_inputs(paths):
         name = str(path)
         outcome.files.append(name)
@@ -109,7 +112,35 @@ def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
             outcome.add(name, exc.diagnostics)
         else:
             outcome.add(name, checked.warnings)
+            claims.append(Claims.of(checked))
+    _add_clashes(outcome, claims)
     return outcome
+
+
+def _add_clashes(outcome: Outcome, claims: Sequence[Claims]) -> dict[str, list[Diagnostic]]:
+    """Report clashes between specs for one tenant (every input, across files); by file."""
+    from journalgen.tenants import clashes
+
+    by_file: dict[str, list[Diagnostic]] = {}
+    # Standard input cannot be read twice: its positions fall back to the first line.
+    for d in clashes(claims, lambda file: b"" if file == STDIN else read_spec(Path(file))):
+        by_file.setdefault(d.file, []).append(d)
+    for file, found in by_file.items():
+        outcome.diagnostics.extend(found)
+        if file not in outcome.failed:
+            outcome.failed.append(file)
+    return by_file
+
+
+def _claims_one(path: Path, *, strict: bool) -> Claims | None:
+    """What one spec claims in its tenant, or nothing when it has errors (reported later)."""
+    from journalgen.compiler import check_source
+    from journalgen.tenants import Claims
+
+    try:
+        return Claims.of(check_source(read_spec(path), str(path), strict=strict))
+    except SpecError:
+        return None
 
 
 SCHEMA_FILE = "journalgen-spec-v1.schema.json"
@@ -198,7 +229,7 @@ def _build_one(
     captured: Captured | None = None,
 ) -> Sequence[Diagnostic]:
     """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
-    from journalgen.compiler import check_source, compile_bundle, plan_for
+    from journalgen.compiler import check_source, compile_bundle, plan_for, previous_warnings
     from journalgen.diagnostics import has_errors, promote_warnings
     from journalgen.write import write_files
 
@@ -213,6 +244,7 @@ def _build_one(
     if old is not None:
         other = _other_tenant(checked, old)
         found += promote_warnings(other) if strict else other
+        found += previous_warnings(checked, old, strict=strict)
     against = None
     if captured is not None:
         from journalgen.live import plan_against
@@ -289,13 +321,25 @@ def build(
             outcome.files.append(state)
             outcome.add(state, exc.diagnostics)
             return outcome
+    clashing: dict[str, list[Diagnostic]] = {}
+    if len(specs) > 1:
+        # Specs for one tenant must not clash; a spec that does is not built. Each spec's
+        # claims are small, so this first pass keeps memory flat as the build does.
+        found = in_order(functools.partial(_claims_one, strict=strict), specs, jobs)
+        clashing = _add_clashes(Outcome(), [c for c in found if c is not None])
     work = functools.partial(
         _build_one, out_dir=out_dir, strict=strict, previous=earlier, captured=captured
     )
+    todo = [path for path in specs if str(path) not in clashing]
+    results = iter(zip(todo, in_order(work, todo, jobs), strict=True))
     wrote = False
     try:
         # Only names and diagnostics are kept per spec, so memory stays flat however many there are.
-        for path, diagnostics in zip(specs, in_order(work, specs, jobs), strict=True):
+        for path in specs:
+            if str(path) in clashing:
+                diagnostics: Sequence[Diagnostic] = clashing[str(path)]
+            else:
+                _, diagnostics = next(results)
             outcome.files.append(str(path))
             outcome.add(str(path), diagnostics)
             wrote = wrote or not has_errors(diagnostics)
@@ -324,14 +368,18 @@ def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -
     specs = list(expand_inputs(paths))
     _unique_stems(specs)
     work = functools.partial(_check_one, out_dir=out_dir, strict=strict)
-    for path, found in zip(specs, in_order(work, specs, jobs), strict=True):
+    claims: list[Claims] = []
+    for path, (found, claimed) in zip(specs, in_order(work, specs, jobs), strict=True):
         outcome.files.append(str(path))
+        if claimed is not None:
+            claims.append(claimed)
         if isinstance(found, Comparison):
             outcome.add(str(path), found.diagnostics)
             outcome.notes += found.notes
             outcome.signed += found.signed
         else:
             outcome.add(str(path), found)
+    _add_clashes(outcome, claims)
     if any(Path(raw).is_dir() for raw in paths):
         outcome.add(str(out_dir), _orphans(out_dir, {spec.stem for spec in specs}))
     return outcome
@@ -353,18 +401,23 @@ def _orphans(out_dir: Path, stems: set[str]) -> list[Diagnostic]:
     ]
 
 
-def _check_one(path: Path, *, out_dir: Path, strict: bool) -> Comparison | Sequence[Diagnostic]:
-    """Every difference between one spec's bundle and what the spec compiles to now."""
+def _check_one(
+    path: Path, *, out_dir: Path, strict: bool
+) -> tuple[Comparison | Sequence[Diagnostic], Claims | None]:
+    """Every difference between one spec's bundle and what the spec compiles to now, and what
+    the spec claims in its tenant.
+    """
     from journalgen.bundle import compare_bundle
     from journalgen.compiler import check_source
+    from journalgen.tenants import Claims
 
     name = str(path)
     try:
         checked = check_source(read_spec(path), name, strict=strict)
     except SpecError as exc:
-        return exc.diagnostics
+        return exc.diagnostics, None
     rebuild = f"journalgen build {name} --out-dir {out_dir}"
-    return compare_bundle(checked, out_dir / path.stem, rebuild=rebuild)
+    return compare_bundle(checked, out_dir / path.stem, rebuild=rebuild), Claims.of(checked)
 
 
 def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 import jinja2
 
 from journalgen import __version__
-from journalgen.diagnostics import Diagnostic
+from journalgen.diagnostics import Diagnostic, Finding
 from journalgen.diagram import flow, render_flow
-from journalgen.emit import engine_sha256, new_environment, summary_lines, what_is_journaled
+from journalgen.emit import (
+    engine_sha256,
+    headline,
+    new_environment,
+    summary_lines,
+    what_is_journaled,
+)
 from journalgen.live import LivePlan, format_value, summary
 from journalgen.plan import Plan, Resource, Value
 
@@ -78,13 +84,45 @@ class SettingChange:
 
 
 def _by_key(plan: Plan) -> dict[tuple[str, str], Resource]:
-    keyed: dict[tuple[str, str], Resource] = {}
-    for resource in plan.resources:
-        # The contact, connector and transport settings are one each per spec: compare them
-        # even when renamed. Rules are matched by name.
-        key = resource.identity if resource.type == "JournalRule" else ""
-        keyed[(resource.type, key.casefold())] = resource
-    return keyed
+    # An object's name is its identity (apply finds objects by name, case-insensitively): a
+    # renamed contact, connector or rule is a new object, never a changed `Name`.
+    return {(r.type, r.identity.casefold()): r for r in plan.resources}
+
+
+_SECTIONS = {
+    "JournalRule": "journal_rules",
+    "MailContact": "contact",
+    "OutboundConnector": "connector",
+}
+_RETIRE_KEYS = {
+    "JournalRule": "retire.journal_rules",
+    "MailContact": "retire.contacts",
+    "OutboundConnector": "retire.connectors",
+}
+
+
+def dropped(old: Plan, new: Plan) -> list[Finding]:
+    """A warning for each object ``old`` manages that ``new`` neither manages nor retires: apply
+    does not remove it, so it stays in the tenant (a renamed rule keeps journaling).
+    """
+    after = _by_key(new)
+    retired = {(r.type, r.identity.casefold()) for r in new.retired}
+    found = []
+    for key, resource in _by_key(old).items():
+        if resource.type == "TransportConfig" or key in after or key in retired:
+            continue
+        found.append(
+            Finding(
+                "JG504",
+                (_SECTIONS[resource.type],),
+                f"{resource.title} of the previous spec ({old.spec_name}) is not in this spec; "
+                "apply.ps1 does not remove it, so it stays in the tenant"
+                + (" and keeps journaling" if resource.type == "JournalRule" else "")
+                + f": list it under '{_RETIRE_KEYS[resource.type]}' to remove it",
+                at_key=True,
+            )
+        )
+    return found
 
 
 def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
@@ -96,10 +134,6 @@ def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
         if previous is None:
             changes.append(SettingChange(resource.title, "(object)", "(absent)", "added"))
             continue
-        if previous.identity != resource.identity:
-            changes.append(
-                SettingChange(resource.title, "Name", previous.identity, resource.identity)
-            )
         old_values, new_values = previous.values(), resource.values()
         for name in dict.fromkeys([*old_values, *new_values]):
             o, n = old_values.get(name), new_values.get(name)
@@ -112,10 +146,21 @@ def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
                         show(n) if name in new_values else "(not managed)",
                     )
                 )
+    retired = {(r.type, r.identity.casefold()) for r in new.retired}
     for key, resource in before.items():
-        if key not in after:
+        if key in after:
+            continue
+        if key in retired:
+            outcome = "retired: removed from the tenant"
+        else:
+            outcome = "dropped from the spec: stays in the tenant"
+        changes.append(SettingChange(resource.title, "(object)", "managed", outcome))
+    for item in new.retired:
+        if (item.type, item.identity.casefold()) not in before:
             changes.append(
-                SettingChange(resource.title, "(object)", "present", "removed from the spec")
+                SettingChange(
+                    item.title, "(object)", "(not managed)", "retired: removed from the tenant"
+                )
             )
     return changes
 
@@ -126,6 +171,7 @@ def render_change(
     warnings: Sequence[Diagnostic],
     previous: Plan | None = None,
     live: LivePlan | None = None,
+    dropped: Sequence[Diagnostic] = (),
 ) -> bytes:
     """CHANGE.md for a plan, naming the SHA-256 of the spec, of each script and of the engine."""
     text = (
@@ -136,6 +182,8 @@ def render_change(
             r=plan.resolved,
             change=[(CHANGE_LABELS[k], v) for k, v in change_record(plan).items()],
             version=__version__,
+            headline=headline(plan),
+            dropped=dropped,
             summary=summary_lines(plan),
             flow=MdText(render_flow(flow(plan))),
             what=what_is_journaled(plan),

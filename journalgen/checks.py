@@ -280,11 +280,20 @@ def rules(r: Resolved) -> Iterator[Finding]:
             )
         else:
             coverage[cover] = index
-        if not rule.enabled:
+        if rule.paused_reason is not None and rule.enabled:
+            yield Finding(
+                "JG227",
+                ("journal_rules", index, "paused_reason"),
+                f"journal rule '{rule.name}' has a paused_reason but is enabled; set "
+                "'enabled: false' to pause it, or remove the reason",
+            )
+        elif not rule.enabled and rule.paused_reason is None:
+            # A written reason is the acknowledgement: the change document reports the pause.
             yield Finding(
                 "JG218",
                 ("journal_rules", index, "enabled"),
-                f"journal rule '{rule.name}' is disabled: mail in its scope will not be archived",
+                f"journal rule '{rule.name}' is disabled: mail in its scope will not be archived; "
+                "write 'paused_reason' to say the pause is deliberate",
             )
     if len(r.rules) > r.max_journal_rules:
         yield Finding(
@@ -344,6 +353,52 @@ def contact_alias(r: Resolved) -> Iterator[Finding]:
         )
 
 
+RETIRE_KINDS = {
+    "journal_rules": "journal rule",
+    "contacts": "mail contact",
+    "connectors": "outbound connector",
+}
+
+
+def managed_names(r: Resolved) -> dict[str, dict[str, tuple[str | int, ...]]]:
+    """The names the spec manages by retire kind (casefolded), each with where the spec says it."""
+    contact = ("contact", "name") if r.origins["contact.name"].kind == "spec" else ("contact",)
+    connector = (
+        ("connector", "name") if r.origins["connector.name"].kind == "spec" else ("connector",)
+    )
+    return {
+        "journal_rules": {
+            rule.name.casefold(): ("journal_rules", i, "name") for i, rule in enumerate(r.rules)
+        },
+        "contacts": {r.contact.name.casefold(): contact},
+        "connectors": {r.connector.name.casefold(): connector},
+    }
+
+
+def retire(r: Resolved) -> Iterator[Finding]:
+    managed = managed_names(r)
+    for kind, what in RETIRE_KINDS.items():
+        seen: dict[str, int] = {}
+        for index, name in enumerate(getattr(r.retire, kind)):
+            path = ("retire", kind, index)
+            key = name.casefold()
+            if key in seen:
+                yield Finding(
+                    "JG226",
+                    path,
+                    f"{what} '{name}' is already retired as entry {seen[key] + 1}; list it once",
+                )
+                continue
+            seen[key] = index
+            if key in managed[kind]:
+                yield Finding(
+                    "JG225",
+                    path,
+                    f"{what} '{name}' is retired but the spec also manages it; apply would "
+                    "create it and then remove it: keep it in one place",
+                )
+
+
 CHECKS: tuple[Check, ...] = (
     cloud,
     journal_target,
@@ -354,6 +409,7 @@ CHECKS: tuple[Check, ...] = (
     tls,
     rules,
     contact_alias,
+    retire,
 )
 
 

@@ -604,6 +604,32 @@ CODES: dict[str, Code] = {
             "journalgen, following " + CMDLETS + ", New-MailContact",
             example={"contact": {"name": "\u30b8\u30e3\u30fc\u30ca\u30eb Archive"}},
         ),
+        Code(
+            "JG225",
+            E,
+            "retired-name-managed",
+            "A name under 'retire:' that the spec also manages would be created and removed in one run; Exchange names are case-insensitive.",
+            "journalgen",
+            example={"retire": {"contacts": ["SMTP Journaling"]}},
+        ),
+        Code(
+            "JG226",
+            E,
+            "retired-twice",
+            "A name listed twice under 'retire:' is a copy-paste slip that hides which object was meant.",
+            "journalgen",
+            example={"retire": {"journal_rules": ["Old rule", "old rule"]}},
+        ),
+        Code(
+            "JG227",
+            E,
+            "paused-reason-on-enabled-rule",
+            "A paused_reason on an enabled rule says the rule is paused while the scripts enable it.",
+            "journalgen",
+            example={
+                "journal_rules": [{"name": "Journal all mail", "paused_reason": "Contract renewal"}]
+            },
+        ),
         # --- vendor presets ---
         Code(
             "JG301",
@@ -833,6 +859,35 @@ CODES: dict[str, Code] = {
             "The adopted connector has a setting journalgen does not manage that can keep journal reports from the archive (test mode, routing via on-premises).",
             CMDLETS + ", Set-OutboundConnector",
             state_example={"outbound_connectors": [{**_EXAMPLE_CONNECTOR, "TestMode": True}]},
+        ),
+        # --- across specs: one tenant, and a spec's earlier version ---
+        Code(
+            "JG501",
+            E,
+            "tenant-object-clash",
+            "Two specs for one tenant that manage the same contact, connector, rule or journal address overwrite each other on every apply, and each verify reports drift forever.",
+            "journalgen",
+        ),
+        Code(
+            "JG502",
+            E,
+            "tenant-retires-managed",
+            "A spec that retires what another spec for the same tenant manages removes it on every apply, and the other spec creates it again.",
+            "journalgen",
+        ),
+        Code(
+            "JG503",
+            E,
+            "tenant-ndr-clash",
+            "The NDR address and queue time are one setting per tenant (Set-TransportConfig); two specs that set them differently repoint each other.",
+            JOURNALING + ", configure-journaling",
+        ),
+        Code(
+            "JG504",
+            W,
+            "dropped-object-stays",
+            "An object's name is its identity: an object the earlier spec managed and this one neither manages nor retires (a rename, or a removal) stays in the tenant, and a rule keeps journaling.",
+            "journalgen",
         ),
         # --- internal ---
         Code(

@@ -64,11 +64,27 @@ def compile_bundle(
     plan = plan_for(checked)  # plan: the ordered objects and their desired settings
     scripts = render_scripts(plan)  # emit: PowerShell through the literal emitter
     old = plan_for(previous) if previous is not None else None
-    change = render_change(plan, scripts, checked.warnings, old, live)
+    dropped = previous_warnings(checked, previous) if previous is not None else []
+    change = render_change(plan, scripts, checked.warnings, old, live, dropped)
     files = {**scripts, "CHANGE.md": change}
     about_old = None if old is None else {"spec": old.spec_name, "spec_sha256": old.spec_sha256}
     about_state = None if live is None else live.about_state()
     return {**files, "manifest.json": manifest(plan, files, about_old, about_state)}
+
+
+def previous_warnings(
+    checked: Checked, previous: Checked, *, strict: bool = False
+) -> list[Diagnostic]:
+    """What comparing a spec with its earlier version finds: objects it drops (JG504)."""
+    from journalgen.change import dropped
+
+    findings = dropped(plan_for(previous), plan_for(checked))
+    if not findings:
+        return []
+    # Positions only when there is something to report: the index is not kept per spec.
+    index = load_yaml(checked.source, checked.file).index
+    diagnostics = locate(checked.file, index, findings)
+    return promote_warnings(diagnostics) if strict else diagnostics
 
 
 def plan_for(checked: Checked) -> Plan:

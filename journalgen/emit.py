@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 
 from journalgen import __version__
-from journalgen.plan import COMPARE, CONNECTOR_MUST_NOT, Plan
+from journalgen.plan import COMPARE, CONNECTOR_MUST_NOT, RETIRE_PROPERTIES, Plan
 from journalgen.powershell import PsCode, ps_comment_text, ps_hashtable, ps_literal
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -73,6 +73,9 @@ def environment() -> jinja2.Environment:
     env.filters["ps"] = ps_literal
     env.globals["journalgen_version"] = PsCode(__version__)
     env.globals["compare_kinds"] = ps_hashtable(dict(COMPARE), 0)
+    env.globals["retire_properties"] = ps_hashtable(
+        {str(k): v for k, v in RETIRE_PROPERTIES.items()}, 0
+    )
     return env
 
 
@@ -131,7 +134,7 @@ def render_scripts(plan: Plan) -> dict[str, bytes]:
     # Its own last newline would double the blank line the templates leave after it.
     desired = PsCode(block.removesuffix("\n"))
     context: dict[str, dict[str, object]] = {
-        "apply.ps1": {"summary": summary_lines(plan), "what": what_is_journaled(plan)},
+        "apply.ps1": {"summary": summary_lines(plan), "headline": headline(plan)},
         "verify.ps1": {},
         "rollback.ps1": {"removals": removal_lines(plan)},
     }
@@ -192,8 +195,23 @@ def _hosts(plan: Plan) -> str:
     return ", ".join(c.smart_hosts)
 
 
+def headline(plan: Plan) -> str:
+    """What the change does, in one line: apply.ps1's synopsis and CHANGE.md's title."""
+    r = plan.resolved
+    if plan.paused:
+        text = f"Pause journaling of {r.primary_domain} to {r.vendor_display_name}"
+    else:
+        text = f"Journal {what_is_journaled(plan)} of {r.primary_domain} to {r.vendor_display_name}"
+    text += f" ({r.journal_domain})"
+    if plan.retired:
+        text += f"; remove {len(plan.retired)} retired object(s)"
+    return text
+
+
 def what_is_journaled(plan: Plan) -> str:
     """``all mail`` when some enabled rule journals every message, else what the rules select."""
+    if plan.paused:
+        return "no mail"
     if any(r.enabled and r.scope == "global" and r.recipient is None for r in plan.resolved.rules):
         return "all mail"
     return "selected mail"
@@ -226,8 +244,12 @@ def summary_lines(plan: Plan) -> list[str]:
     for rule in r.rules:
         who = f" sent to or from {rule.recipient}" if rule.recipient else ""
         state = "enabled" if rule.enabled else "DISABLED: it journals nothing"
+        if rule.paused_reason is not None:
+            state += f"; paused: {rule.paused_reason}"
         lines.append(
             f"Journal rule '{rule.name}' journals {scopes[rule.scope]}{who} to "
             f"{r.journal_address} ({state})."
         )
+    for retired in plan.retired:
+        lines.append(f"{retired.title} no longer exists: retired, and removed from the tenant.")
     return lines

@@ -87,6 +87,52 @@ class Resource:
         return {s.name: s.value for s in self.settings}
 
 
+# What the backup records of a retired object, so rollback can recreate it: the settings its
+# New-* cmdlet takes (and Set-MailContact's address-book flag). One table for the plan, the
+# engine (as $JgRetireProperties) and the tests.
+RETIRE_PROPERTIES: Mapping[ResourceType, tuple[str, ...]] = {
+    "JournalRule": ("JournalEmailAddress", "Scope", "Recipient", "Enabled"),
+    "MailContact": (
+        "ExternalEmailAddress",
+        "DisplayName",
+        "Alias",
+        "FirstName",
+        "Initials",
+        "LastName",
+        "HiddenFromAddressListsEnabled",
+    ),
+    "OutboundConnector": (
+        "ConnectorType",
+        "Comment",
+        "Enabled",
+        "RecipientDomains",
+        "UseMXRecord",
+        "SmartHosts",
+        "TlsSettings",
+        "TlsDomain",
+        "IsTransportRuleScoped",
+    ),
+}
+
+# Apply removes retired objects in this order: no rule may journal to a missing contact, and the
+# connector goes last so reports still queued for the old archive keep their route.
+RETIRE_ORDER: tuple[tuple[str, ResourceType, str], ...] = (
+    ("journal_rules", "JournalRule", "Journal rule"),
+    ("contacts", "MailContact", "Mail contact"),
+    ("connectors", "OutboundConnector", "Outbound connector"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Retired:
+    """One object apply.ps1 removes from the tenant, identified by name."""
+
+    type: ResourceType
+    identity: str
+    title: str
+    source: str
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Everything the generated scripts do, decided here so the templates only print it."""
@@ -97,6 +143,8 @@ class Plan:
     resources: tuple[Resource, ...]
     meta: tuple[Setting, ...]
     """The tenant-level values the scripts' engine reads (``$Journalgen``), beside the resources."""
+    retired: tuple[Retired, ...] = ()
+    """The objects apply removes after the resources converge, in the order it removes them."""
 
     @property
     def spec_stem(self) -> str:
@@ -136,7 +184,13 @@ class Plan:
         """Every key the plan's values come from: what of the spec reaches the scripts."""
         values = [*self.meta, *(s for resource in self.resources for s in resource.settings)]
         identities = {resource.identity_source for resource in self.resources}
-        return {s.source for s in values} | identities
+        retired = {item.source for item in self.retired}
+        return {s.source for s in values} | identities | retired
+
+    @property
+    def paused(self) -> bool:
+        """Every rule is disabled: the change pauses journaling."""
+        return not any(rule.enabled for rule in self.resolved.rules)
 
 
 def _contact(r: Resolved) -> Resource:
@@ -240,15 +294,32 @@ def _meta(r: Resolved) -> tuple[Setting, ...]:
     )
 
 
+def _retired(r: Resolved) -> tuple[Retired, ...]:
+    return tuple(
+        Retired(type_, name, f"{label} '{name}'", f"retire.{kind}")
+        for kind, type_, label in RETIRE_ORDER
+        for name in getattr(r.retire, kind)
+    )
+
+
 def build_plan(resolved: Resolved, spec_name: str, source: bytes) -> Plan:
-    """Order the objects as Exchange needs them (R1): contact, connector, NDR address, rules."""
+    """Order the objects as Exchange needs them (R1): contact, connector, NDR address, rules;
+    then the retired objects, once the spec's own have converged.
+    """
     resources = (
         _contact(resolved),
         _connector(resolved),
         _transport(resolved),
         *(_rule(resolved, i) for i in range(len(resolved.rules))),
     )
-    return Plan(resolved, spec_name, spec_sha256(source), resources, _meta(resolved))
+    return Plan(
+        resolved,
+        spec_name,
+        spec_sha256(source),
+        resources,
+        _meta(resolved),
+        _retired(resolved),
+    )
 
 
 def spec_sha256(source: bytes) -> str:

@@ -59,6 +59,19 @@ class ResolvedRule:
     scope: Scope
     recipient: str | None
     enabled: bool
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRetire:
+    """The names the spec retires, by kind, in the spec's order."""
+
+    journal_rules: tuple[str, ...] = ()
+    contacts: tuple[str, ...] = ()
+    connectors: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.journal_rules or self.contacts or self.connectors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +104,8 @@ class Resolved:
     """Every leaf of the spec by path (``journal_rules[0].name``), resolved, in spec order."""
     origins: dict[str, Origin] = field(default_factory=dict)
     """Where each of :attr:`values` came from."""
+    retire: ResolvedRetire = ResolvedRetire()
+    """The names the spec retires: apply removes them."""
 
     @property
     def tenant_domains(self) -> tuple[str, ...]:
@@ -273,6 +288,9 @@ def resolve(spec: Spec) -> tuple[Resolved | None, list[Finding]]:
         max_journal_rules=spec.limits.max_journal_rules,
         values=values,
         origins=origins,
+        retire=ResolvedRetire(
+            spec.retire.journal_rules, spec.retire.contacts, spec.retire.connectors
+        ),
     )
     return resolved, r.findings
 
@@ -458,7 +476,7 @@ def _connector(
 
 
 def _rule(rule: JournalRule) -> ResolvedRule:
-    return ResolvedRule(rule.name, rule.scope, rule.recipient, rule.enabled)
+    return ResolvedRule(rule.name, rule.scope, rule.recipient, rule.enabled, rule.paused_reason)
 
 
 def _ndr(r: _Resolver) -> ResolvedNdr | None:

@@ -274,10 +274,16 @@ class JournalRule(_Model):
         bool,
         exchange(
             "`New-JournalRule -Enabled`; `Enable-JournalRule`/`Disable-JournalRule` on update",
-            example=True,
+            example=False,
         ),
     ] = True
     """`-Enabled`, always written out: a rule created without it does nothing."""
+    paused_reason: Annotated[
+        Annotated[Text, Field(max_length=256)] | None,
+        journalgen_only(example="Paused while the archive contract is renewed (CHG-1234)"),
+    ] = None
+    """Why a disabled rule is paused, at most 256 characters; only with `enabled: false`. It is
+    shown in the scripts' summary and the change document, and acknowledges warning JG218."""
 
 
 class Ndr(_Model):
@@ -298,6 +304,38 @@ class Ndr(_Model):
     """Where the NDR address must be: `tenant` (one of the tenant's domains, as Mimecast and
     Proofpoint ask), `external` (outside them, as MirrorWeb asks) or `any`. Default: from the
     vendor preset."""
+
+
+class Retire(_Model):
+    """Objects an earlier spec (or an admin) made that apply.ps1 removes from the tenant, after the
+    spec's own objects are in place: rules first, then contacts, then connectors. Names only;
+    an object already absent is left alone. The backup apply.ps1 writes records each one, so
+    `rollback.ps1 -BackupPath` can recreate it.
+    """
+
+    journal_rules: Annotated[
+        Items[Name],
+        exchange(
+            "`Remove-JournalRule -Identity` (after the spec's objects converge)",
+            example=("Journal all messages to Old Archive",),
+        ),
+    ] = ()
+    """Journal rules to remove, by name."""
+    contacts: Annotated[
+        Items[Name],
+        exchange(
+            "`Remove-MailContact -Identity` (after the journal rules)",
+            example=("Old Archive Journaling",),
+        ),
+    ] = ()
+    """Mail contacts to remove, by name."""
+    connectors: Annotated[
+        Items[Name],
+        exchange(
+            "`Remove-OutboundConnector -Identity` (last)", example=("Microsoft 365 to Old Archive",)
+        ),
+    ] = ()
+    """Outbound connectors to remove, by name."""
 
 
 class Limits(_Model):
@@ -352,6 +390,7 @@ class Spec(_Model):
     """The journal rules, in the order they are created."""
     ndr: Ndr
     limits: Limits = Limits()
+    retire: Retire = Retire()
 
 
 @dataclass(frozen=True, slots=True)

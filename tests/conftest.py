@@ -8,7 +8,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
-SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+# The samples folder is one MSP's specs folder: one batch that validates together.
+BATCH = sorted((ROOT / "samples").glob("*.yaml"))
+# A migration, step by step: two versions of one spec, each a batch with the specs around it.
+MIGRATION = sorted((ROOT / "samples" / "migration").glob("*.yaml"))
+SAMPLES = BATCH + MIGRATION
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

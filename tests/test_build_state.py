@@ -81,6 +81,6 @@ def test_a_malformed_state_builds_nothing(tmp_path: Path) -> None:
 
 
 def test_state_takes_one_spec(tmp_path: Path) -> None:
-    other = ROOT / "samples" / "contoso-custom.yaml"
+    other = ROOT / "samples" / "litware-custom.yaml"
     result = run("build", MIMECAST, other, "--out-dir", tmp_path, "--state", DRIFTED)
     assert result.exit_code == 2 and "give one spec" in result.output

@@ -179,7 +179,10 @@ def test_previous_lists_changed_added_and_removed_settings() -> None:
         "3",
     )
     assert changes[("Journal rule 'Legal'", "(object)")] == ("(absent)", "added")
-    assert changes[("Journal rule 'Board'", "(object)")] == ("present", "removed from the spec")
+    assert changes[("Journal rule 'Board'", "(object)")] == (
+        "managed",
+        "dropped from the spec: stays in the tenant",
+    )
     assert ("Outbound connector 'Microsoft 365 to Mimecast'", "Comment") in changes
 
 

@@ -451,3 +451,61 @@ def test_jg307_sovereign_cloud_vendor_unconfirmed() -> None:
         "JG307",
         "cloud: ",
     )
+
+
+# --- retire: and pausing --------------------------------------------------------------------------
+
+
+def test_a_retired_name_the_spec_also_manages_is_refused_where_it_is_retired() -> None:
+    # Exchange names are case-insensitive, so a different case is the same contact.
+    d = assert_reported(
+        {"retire": {"contacts": ["smtp journaling"]}}, "JG225", "smtp journaling", needle=True
+    )
+    assert "mail contact 'smtp journaling' is retired but the spec also manages it" in d.message
+
+
+def test_retiring_a_managed_rule_or_connector_is_refused() -> None:
+    text = spec_text(
+        {
+            "retire": {
+                "journal_rules": ["Journal all mail"],
+                "connectors": ["Microsoft 365 to Mimecast"],
+            }
+        }
+    )
+    assert [d.code for d in diagnostics(text)] == ["JG225", "JG225"]
+
+
+def test_a_name_retired_twice_is_refused_at_its_second_entry() -> None:
+    d = assert_reported(
+        {"retire": {"journal_rules": ["Old", "old"]}}, "JG226", ("  - ", 1), needle=False
+    )
+    assert "already retired as entry 1" in d.message
+
+
+def test_retiring_other_names_is_clean() -> None:
+    text = spec_text(
+        {
+            "retire": {
+                "journal_rules": ["Journal all messages to Mimecast (old)"],
+                "contacts": ["Old Journaling"],
+                "connectors": ["Microsoft 365 to Old Archive"],
+            }
+        }
+    )
+    assert check_source(text.encode(), "spec.yaml", strict=True).warnings == ()
+
+
+def test_a_paused_reason_acknowledges_a_disabled_rule_even_under_strict() -> None:
+    text = spec_text(
+        {"journal_rules": [{"name": "Off", "enabled": False, "paused_reason": "Vendor switch"}]}
+    )
+    assert check_source(text.encode(), "spec.yaml", strict=True).warnings == ()
+
+
+def test_a_paused_reason_on_an_enabled_rule_is_refused() -> None:
+    assert_reported(
+        {"journal_rules": [{"name": "On", "paused_reason": "Vendor switch"}]},
+        "JG227",
+        "  paused_reason: ",
+    )

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from journalgen.cli import main
-from tests.conftest import SAMPLES
+from tests.conftest import BATCH, SAMPLES
 
 BAD = "version: 1\ntenant:\n  primary_domain: contoso\n"
 
@@ -36,9 +36,9 @@ def test_build_writes_good_specs_and_skips_bad_ones(specs: Path, tmp_path: Path)
 def test_build_all_good_exits_zero_and_is_deterministic(tmp_path: Path) -> None:
     runner = CliRunner()
     first, second = tmp_path / "a", tmp_path / "b"
-    assert runner.invoke(main, ["build", *map(str, SAMPLES), "-d", str(first)]).exit_code == 0
-    assert runner.invoke(main, ["build", *map(str, SAMPLES), "-d", str(second)]).exit_code == 0
-    for sample in SAMPLES:
+    assert runner.invoke(main, ["build", *map(str, BATCH), "-d", str(first)]).exit_code == 0
+    assert runner.invoke(main, ["build", *map(str, BATCH), "-d", str(second)]).exit_code == 0
+    for sample in BATCH:
         name = f"{sample.stem}/apply.ps1"
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
@@ -84,9 +84,10 @@ def test_a_bundle_that_cannot_be_written_loses_nothing_else(tmp_path: Path, jobs
     folder.mkdir()
     by_name = {p.stem: p for p in SAMPLES}
     # a-warned has a warning, b-blocked's bundle folder is taken by a file, c-good builds.
-    shutil.copy(by_name["contoso-barracuda"], folder / "a-warned.yaml")
+    # Three tenants: specs for one tenant that overlap are an error (JG501) and are not built.
+    shutil.copy(by_name["adatum-barracuda"], folder / "a-warned.yaml")
     shutil.copy(by_name["contoso-mimecast"], folder / "b-blocked.yaml")
-    shutil.copy(by_name["contoso-mimecast"], folder / "c-good.yaml")
+    shutil.copy(by_name["northwind-custom-tls"], folder / "c-good.yaml")
     out = tmp_path / "out"
     out.mkdir()
     (out / "b-blocked").write_text("not a folder")

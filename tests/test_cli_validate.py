@@ -24,8 +24,18 @@ STRICT_SAMPLES = ["contoso-mimecast.yaml", "fabrikam-recipients.yaml", "northwin
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/journalgen-spec-v1.schema.json"
 
 BAD = "version: 2\n"
-WARN = spec_text({"journal_rules": [{"name": "Off", "enabled": False}]})
-WARN_MESSAGE = "journal rule 'Off' is disabled: mail in its scope will not be archived"
+# Another tenant than good.yaml's: specs for one tenant that overlap are an error (JG501).
+WARN = spec_text(
+    {
+        "tenant": {"primary_domain": "fabrikam.com", "organization": "fabrikam.onmicrosoft.com"},
+        "journal_rules": [{"name": "Off", "enabled": False}],
+        "ndr": {"address": "journal-ndr@fabrikam.com"},
+    }
+)
+WARN_MESSAGE = (
+    "journal rule 'Off' is disabled: mail in its scope will not be archived; "
+    "write 'paused_reason' to say the pause is deliberate"
+)
 
 
 def run(*args: str) -> Result:

@@ -209,7 +209,7 @@ SED_RECIPE = "/^# --- BEGIN journalgen engine/,/^# --- END journalgen engine ---
 @pytest.mark.skipif(shutil.which("sed") is None, reason="needs sed")
 def test_the_readme_recipe_recomputes_engine_sha256(tmp_path: Path) -> None:
     assert f"sed -n '{SED_RECIPE}'" in (ROOT / "README.md").read_text(encoding="utf-8")
-    for script, data in bundle("contoso-custom").items():
+    for script, data in bundle("litware-custom").items():
         (tmp_path / script).write_bytes(data)
     cut = subprocess.run(
         ["sed", "-n", SED_RECIPE, *SCRIPTS], cwd=tmp_path, check=True, capture_output=True

@@ -45,11 +45,11 @@ def test_every_origin_is_explained(sample: Path) -> None:
 
 def test_explain_shows_the_preset_source_and_the_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    text = explain("samples/contoso-mimecast-eu.yaml")
+    text = explain("samples/wingtip-mimecast-eu.yaml")
     assert "preset, unconfirmed [community-script]" in text
     assert "[community-script] A community PowerShell script" in text
     assert "warning[JG305]" in text
-    assert text == explain("samples/contoso-mimecast-eu.yaml")
+    assert text == explain("samples/wingtip-mimecast-eu.yaml")
 
 
 def test_explain_output_is_yaml_of_the_resolved_spec(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,7 +66,7 @@ def test_explain_output_is_yaml_of_the_resolved_spec(monkeypatch: pytest.MonkeyP
 
 def test_explain_json_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    payload = json.loads(explain("samples/contoso-barracuda.yaml", "--format", "json"))
+    payload = json.loads(explain("samples/adatum-barracuda.yaml", "--format", "json"))
     assert set(payload) == {
         "file",
         "vendor",

@@ -58,7 +58,7 @@ def test_unknown_archive_is_custom_with_every_value_written() -> None:
 
 
 def test_a_tls_downgrade_is_left_for_the_admin_to_accept() -> None:
-    raw = (STATES / "contoso-barracuda.json").read_bytes()
+    raw = (STATES / "adatum-barracuda.json").read_bytes()
     text = render(load_state(raw, "state.json"), ImportRequest())
     assert "acknowledge_downgrade: false" in text and "TO DO" in text
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from journalgen.cli import main
 from journalgen.powershell import _SIGNATURE_LINE, _edit_distance_below
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import BATCH as SAMPLES
+from tests.conftest import ROOT
 from tests.psparse import _edit_distance
 
 # Runs one command through the CLI in a fresh interpreter, then names the heavy modules it loaded.

@@ -16,7 +16,7 @@ from journalgen.cli import main
 from journalgen.compiler import check_source
 from journalgen.errors import SpecError
 from journalgen.vendors import PresetError, load_presets, presets
-from tests.conftest import SAMPLES
+from tests.conftest import BATCH as SAMPLES
 
 ACME = """\
 name: acme

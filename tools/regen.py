@@ -22,7 +22,7 @@ from pydantic.fields import FieldInfo
 
 from journalgen import textpolicy
 from journalgen.app import SCHEMA_FILE
-from journalgen.codes import CODES, EXAMPLE_BASE, EXAMPLE_STATE
+from journalgen.codes import CODES, EXAMPLE_BASE, EXAMPLE_CUSTOM, EXAMPLE_STATE
 from journalgen.errors import SpecError
 from journalgen.spec import Spec, json_schema, nested_model, wiring_of
 
@@ -355,13 +355,58 @@ def repository_example(code: str) -> str | None:
     return str(d)
 
 
+# Codes found across specs: what a second spec for the same tenant changes (JG501-JG503, both
+# validated together), or what this spec changes from its earlier version (JG504, `build
+# --previous`). The first spec is EXAMPLE_BASE.
+_ACROSS: dict[str, dict[str, Any]] = {
+    "JG501": EXAMPLE_CUSTOM,
+    "JG502": {
+        **EXAMPLE_CUSTOM,
+        "contact": {"name": "Archive Journaling"},
+        "journal_rules": [{"name": "Journal all mail to the archive"}],
+        "retire": {"journal_rules": ["Journal all mail"]},
+    },
+    "JG503": {
+        **EXAMPLE_CUSTOM,
+        "contact": {"name": "Archive Journaling"},
+        "journal_rules": [{"name": "Journal all mail to the archive"}],
+        "ndr": {"address": "ndr@contoso.com"},
+    },
+    "JG504": {"journal_rules": [{"name": "Journal every message"}]},
+}
+
+
+@functools.cache
+def across_example(code: str) -> str | None:
+    """What ``validate`` (or ``build --previous``) reports for the two-spec example of ``code``."""
+    from journalgen import app
+
+    overrides = _ACROSS.get(code)
+    if overrides is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        first = yaml.safe_dump(EXAMPLE_BASE, sort_keys=False)
+        second = yaml.safe_dump(_merge(EXAMPLE_BASE, overrides), sort_keys=False)
+        Path("first.yaml").write_text(first)
+        Path("spec.yaml").write_text(second)
+        if code == "JG504":
+            outcome = app.build(["spec.yaml"], Path("out"), strict=False, previous="first.yaml")
+        else:
+            outcome = app.validate(["first.yaml", "spec.yaml"], strict=False)
+    matches = [d for d in outcome.diagnostics if d.code == code and d.file == "spec.yaml"]
+    if not matches:
+        got = ", ".join(d.code for d in outcome.diagnostics) or "nothing"
+        raise AssertionError(f"the documented example of {code} reports {got}")
+    return str(matches[0])
+
+
 def example_message(code: str) -> str | None:
     """What journalgen reports for the documented example of ``code`` (checked to be that code)."""
     from journalgen.compiler import check_source
 
     source = trigger_source(code)
     if source is None:
-        return repository_example(code)
+        return repository_example(code) or across_example(code)
     try:
         found = list(check_source(source, "spec.yaml").warnings)
     except SpecError as exc:
@@ -415,6 +460,7 @@ _GROUPS = (
     (("JG2",), "Microsoft's rules the spec alone decides"),
     (("JG3",), "Vendor presets"),
     (("JG4",), "A captured tenant state (`plan`, `import`, `build --state`)"),
+    (("JG5",), "Across specs: one tenant, and a spec's earlier version"),
     (("JG9",), "journalgen itself"),
 )
 

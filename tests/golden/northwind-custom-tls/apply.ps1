@@ -171,6 +171,9 @@ $Desired = @(
     }
 )
 
+# Retired: nothing; apply.ps1 removes no object.
+$Retire = @()
+
 # --- BEGIN journalgen engine: apply.ps1 ---
 # ============================================================================
 # Engine: the same for every spec compiled by journalgen 0.1.0. It holds no
@@ -458,6 +461,67 @@ function Assert-JgTenant {
     return ,$names
 }
 
+# What the backup records of a retired object, so rollback can recreate it.
+$JgRetireProperties = [ordered]@{
+    JournalRule       = @('JournalEmailAddress', 'Scope', 'Recipient', 'Enabled')
+    MailContact       = @('ExternalEmailAddress', 'DisplayName', 'Alias', 'FirstName', 'Initials', 'LastName', 'HiddenFromAddressListsEnabled')
+    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped')
+}
+
+function Read-JgRetired {
+    # A retired object as Exchange returns it, or $null when it does not exist.
+    param([System.Collections.IDictionary] $Item)
+    # Get-JgOne stops unless Exchange returns exactly the object asked for: a lookup of a missing
+    # name may return other objects, and those must never be removed.
+    $id = $Item.Identity
+    switch ($Item.Type) {
+        'JournalRule' { return (Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule') }
+        'MailContact' { return (Get-JgOne { Get-MailContact -Identity $id -ErrorAction Stop } -Identity $id -What 'mail contact') }
+        'OutboundConnector' { return (Get-JgOne { Get-OutboundConnector -Identity $id -ErrorAction Stop } -Identity $id -What 'outbound connector') }
+    }
+    throw "Cannot read an object of type '$($Item.Type)'"
+}
+
+function Test-JgDomainCovers {
+    # Whether a connector's recipient domain ('x.com', '*.x.com' or '*') routes mail for $Domain.
+    param([string] $Pattern, [string] $Domain)
+    $p = $Pattern.ToLowerInvariant()
+    $d = $Domain.ToLowerInvariant()
+    if ($p -eq '*') { return $true }
+    if ($p.StartsWith('*.')) { return $d.EndsWith($p.Substring(1)) }
+    return ($p -eq $d)
+}
+
+function Get-JgRetiredRecord {
+    # What the backup keeps of one retired object: whether it exists, and the settings
+    # rollback needs to create it again.
+    param([System.Collections.IDictionary] $Item)
+    $object = Read-JgRetired -Item $Item
+    $settings = $null
+    if ($null -ne $object) {
+        $person = $null
+        if ($Item.Type -eq 'MailContact') {
+            $person = Get-JgOne { Get-Contact -Identity $object.Identity -ErrorAction Stop } -Identity ([string] $object.Identity) -What 'contact'
+            if ($null -eq $person) { throw "Exchange returned no contact for $($Item.Title)." }
+        }
+        $settings = [ordered]@{}
+        foreach ($name in $JgRetireProperties[$Item.Type]) {
+            $holder = $object
+            if ($name -in @('FirstName', 'Initials', 'LastName')) { $holder = $person }
+            $property = $holder.PSObject.Properties[$name]
+            if ($null -eq $property) { throw "Exchange returned no '$name' property of $($Item.Title)." }
+            $settings[$name] = $property.Value
+        }
+    }
+    return [ordered]@{
+        Type     = $Item.Type
+        Identity = $Item.Identity
+        Title    = $Item.Title
+        Exists   = ($null -ne $object)
+        Settings = $settings
+    }
+}
+
 # Set by apply.ps1 once the operator has answered for its whole plan; $null: ask per step.
 $JgPlanApproved = $null
 
@@ -590,6 +654,153 @@ function Invoke-JgStep {
     }
 }
 
+function Test-JgRetiredName {
+    # Whether the spec retires an object of this type and name.
+    param([string] $Type, [string] $Name)
+    return (@($Retire | Where-Object { $_.Type -eq $Type -and $_.Identity -eq $Name }).Count -gt 0)
+}
+
+function Get-JgJournalTargets {
+    # Rules outside the spec (neither desired nor retired) and the address each journals to.
+    $names = @(@($Desired) + @($Retire) | Where-Object { $_.Type -eq 'JournalRule' } | ForEach-Object { $_.Identity })
+    foreach ($rule in @(Get-JournalRule -ErrorAction Stop)) {
+        if ($names -contains [string] $rule.Name) { continue }
+        [pscustomobject]@{
+            Name    = [string] $rule.Name
+            Raw     = [string] $rule.JournalEmailAddress
+            Address = (ConvertTo-JgComparable -Value $rule.JournalEmailAddress -Kind 'address')
+        }
+    }
+}
+
+function Find-JgRulesUsing {
+    # Rules outside the spec that journal to a contact (by address or name) or through a
+    # connector (by its recipient domains): what would lose its target if that object went.
+    param([string] $ContactName, [string] $Address, [string[]] $Domains, [object[]] $Rules)
+    foreach ($rule in $Rules) {
+        if ($null -eq $rule.Address) { continue }
+        if ($ContactName -and ($rule.Raw -eq $ContactName -or $rule.Address -eq $Address)) { $rule; continue }
+        $domain = $rule.Address.Substring($rule.Address.LastIndexOf('@') + 1)
+        if (@($Domains | Where-Object { Test-JgDomainCovers -Pattern $_ -Domain $domain }).Count -gt 0) { $rule }
+    }
+}
+
+function Test-JgRetirePreflight {
+    # Every rule outside the spec that still journals to a retired contact or through a retired
+    # connector is a reason not to start: removing its target would silently end its journaling.
+    $problems = @()
+    if (@($Retire).Count -eq 0) { return ,$problems }
+    $rules = @(Get-JgJournalTargets)
+    $ownDomains = @(@($Desired | Where-Object { $_.Type -eq 'OutboundConnector' })[0].Settings['RecipientDomains'] | ForEach-Object { ([string] $_).ToLowerInvariant() })
+    foreach ($item in $Retire) {
+        if ($item.Type -eq 'JournalRule') { continue }
+        $object = Read-JgRetired -Item $item
+        if ($null -eq $object) { continue }
+        if ($item.Type -eq 'MailContact') {
+            $address = ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address'
+            # The spec's own contact takes over its own journal address (a renamed contact).
+            if ($address -eq $Journalgen.JournalAddress.ToLowerInvariant()) { continue }
+            foreach ($rule in @(Find-JgRulesUsing -ContactName $item.Identity -Address $address -Domains @() -Rules $rules)) {
+                $problems += "Journal rule '$($rule.Name)' journals to $($rule.Raw), retired contact '$($item.Identity)'; retire the rule too, or keep the contact."
+            }
+        }
+        else {
+            # Domains the spec's own connector still routes keep their route.
+            $domains = @($object.RecipientDomains | ForEach-Object { ([string] $_).ToLowerInvariant() } | Where-Object { $ownDomains -notcontains $_ })
+            foreach ($rule in @(Find-JgRulesUsing -ContactName '' -Address '' -Domains $domains -Rules $rules)) {
+                $problems += "Journal rule '$($rule.Name)' journals to $($rule.Raw) through retired connector '$($item.Identity)'; retire the rule too, or keep the connector."
+            }
+        }
+    }
+    return ,$problems
+}
+
+function Test-JgConnectorTakeover {
+    # An existing connector with the spec's name that carries other mail must not be adopted:
+    # apply would narrow a gateway or hybrid connector to the journal domain.
+    $problems = @()
+    $resource = @($Desired | Where-Object { $_.Type -eq 'OutboundConnector' })[0]
+    $item = [ordered]@{ Type = 'OutboundConnector'; Identity = $resource.Identity; Title = $resource.Title }
+    $connector = Read-JgRetired -Item $item
+    if ($null -eq $connector) { return ,$problems }
+    $wanted = @($resource.Settings['RecipientDomains'] | ForEach-Object { ([string] $_).ToLowerInvariant() })
+    $other = @($connector.RecipientDomains | ForEach-Object { ([string] $_).ToLowerInvariant() } | Where-Object { $wanted -notcontains $_ })
+    if ($other.Count -gt 0) {
+        $problems += "Outbound connector '$($resource.Identity)' already exists and also routes mail for $($other -join ', '); apply would narrow it to $($wanted -join ', '). Give the spec's connector another name."
+    }
+    if ([string] (Get-JgProperty -Object $connector -Name 'ConnectorType') -eq 'OnPremises') {
+        $problems += "Outbound connector '$($resource.Identity)' already exists as an OnPremises (hybrid) connector; apply would turn it into a Partner connector. Give the spec's connector another name."
+    }
+    if ((Get-JgProperty -Object $connector -Name 'RouteAllMessagesViaOnPremises') -eq $true) {
+        $problems += "Outbound connector '$($resource.Identity)' already exists with RouteAllMessagesViaOnPremises set; it routes the tenant's mail on-premises. Give the spec's connector another name."
+    }
+    return ,$problems
+}
+
+function Remove-JgNamed {
+    # The one place that removes an object by type and name.
+    param([string] $Type, [string] $Identity)
+    switch ($Type) {
+        'JournalRule' { Remove-JournalRule -Identity $Identity -Confirm:$false -ErrorAction Stop }
+        'MailContact' { Remove-MailContact -Identity $Identity -Confirm:$false -ErrorAction Stop }
+        'OutboundConnector' { Remove-OutboundConnector -Identity $Identity -Confirm:$false -ErrorAction Stop }
+        default { throw "Cannot remove an object of type '$Type'" }
+    }
+}
+
+function Remove-JgRetired {
+    # Remove one retired object; one already absent is left alone and reported Unchanged.
+    param([System.Collections.IDictionary] $Item)
+    $object = Read-JgRetired -Item $Item
+    if ($null -eq $object) {
+        Add-JgResult -Step $Item.Title -Result 'Unchanged' -Details 'retired; already absent'
+        return
+    }
+    if (-not (Confirm-JgStep -Target $Item.Title -Action 'Remove (retired by the spec)')) {
+        Add-JgResult -Step $Item.Title -Result 'Would remove' -Details 'retired by the spec'
+        return
+    }
+    Remove-JgNamed -Type $Item.Type -Identity $Item.Identity
+    Add-JgResult -Step $Item.Title -Result 'Removed' -Details 'retired by the spec'
+}
+
+function Get-JgPendingRemovals {
+    # The retired objects still in the tenant: their removal is part of the plan apply confirms.
+    foreach ($item in $Retire) {
+        if ($null -ne (Read-JgRetired -Item $item)) { "Remove $($item.Title) (retired by the spec)" }
+    }
+}
+
+function Remove-JgRetiredHolder {
+    # A retired contact that holds the spec's journal address (a renamed contact) goes before
+    # the spec's contact is made: Exchange gives an address to one recipient only. Rules store
+    # the plain address, so they keep journaling meanwhile. Returns the names it handled.
+    $handled = @()
+    foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
+        $object = Read-JgRetired -Item $item
+        if ($null -eq $object) { continue }
+        if ((ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address') -ne $Journalgen.JournalAddress.ToLowerInvariant()) { continue }
+        Remove-JgRetired -Item $item
+        $handled += $item.Identity
+    }
+    return ,$handled
+}
+
+function Invoke-JgRetire {
+    # The retired objects, after the spec's own have converged: rules, contacts, connectors.
+    param([string[]] $Handled)
+    foreach ($item in $Retire) {
+        if ($item.Type -eq 'MailContact' -and $Handled -contains $item.Identity) { continue }
+        try {
+            Remove-JgRetired -Item $item
+        }
+        catch {
+            Add-JgResult -Step $item.Title -Result 'Failed' -Details $_.Exception.Message
+            throw
+        }
+    }
+}
+
 function Test-JgPreflight {
     # Every reason not to start, found before anything changes.
     param([string[]] $AcceptedDomains)
@@ -606,7 +817,7 @@ function Test-JgPreflight {
         $problems += "The name '$($Journalgen.ContactName)' already belongs to a $($holder.RecipientTypeDetails), not a mail contact."
     }
     $owner = Get-JgOne { Get-Recipient -Identity $Journalgen.JournalAddress -ErrorAction Stop } -Identity $Journalgen.JournalAddress -What 'recipient'
-    if ($null -ne $owner -and $owner.Name -ne $Journalgen.ContactName) {
+    if ($null -ne $owner -and $owner.Name -ne $Journalgen.ContactName -and -not (Test-JgRetiredName -Type 'MailContact' -Name $owner.Name)) {
         $problems += "The journal address $($Journalgen.JournalAddress) already belongs to '$($owner.Name)' ($($owner.RecipientTypeDetails)), which this spec does not describe."
     }
     $rules = @(Get-JournalRule -ErrorAction Stop)
@@ -699,6 +910,7 @@ function Get-JgPendingChanges {
             $lines += "Update $($resource.Title): $(($changes | ForEach-Object { $_.Name }) -join ', ')"
         }
     }
+    $lines += @(Get-JgPendingRemovals)
     return ,$lines
 }
 
@@ -731,6 +943,7 @@ function Save-JgBackup {
         SpecSha256 = $Journalgen.SpecSha256
         SavedAt    = (Get-Date).ToUniversalTime().ToString('o')
         Objects    = @($objects)
+        Retired    = @($Retire | ForEach-Object { Get-JgRetiredRecord -Item $_ })
     }
     $json = ConvertTo-Json -InputObject $backup -Depth 6
     [System.IO.File]::WriteAllText((Resolve-JgPath $Path), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
@@ -744,6 +957,7 @@ try {
     $acceptedNames = Assert-JgTenant
 
     $problems = Test-JgPreflight -AcceptedDomains $acceptedNames
+    $problems = @($problems) + @(Test-JgConnectorTakeover) + @(Test-JgRetirePreflight)
     if ($problems.Count -gt 0) {
         foreach ($problem in $problems) { Write-Warning "Preflight: $problem" }
         throw "Preflight found $($problems.Count) problem(s). Nothing was changed."
@@ -776,6 +990,7 @@ try {
         }
     }
 
+    $handled = Remove-JgRetiredHolder
     foreach ($resource in $Desired) {
         try {
             Invoke-JgStep -Resource $resource
@@ -785,6 +1000,7 @@ try {
             throw
         }
     }
+    Invoke-JgRetire -Handled $handled
 }
 catch {
     $JgExitCode = 1

@@ -381,6 +381,67 @@ function Assert-JgTenant {
     return ,$names
 }
 
+# What the backup records of a retired object, so rollback can recreate it.
+$JgRetireProperties = [ordered]@{
+    JournalRule       = @('JournalEmailAddress', 'Scope', 'Recipient', 'Enabled')
+    MailContact       = @('ExternalEmailAddress', 'DisplayName', 'Alias', 'FirstName', 'Initials', 'LastName', 'HiddenFromAddressListsEnabled')
+    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped')
+}
+
+function Read-JgRetired {
+    # A retired object as Exchange returns it, or $null when it does not exist.
+    param([System.Collections.IDictionary] $Item)
+    # Get-JgOne stops unless Exchange returns exactly the object asked for: a lookup of a missing
+    # name may return other objects, and those must never be removed.
+    $id = $Item.Identity
+    switch ($Item.Type) {
+        'JournalRule' { return (Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule') }
+        'MailContact' { return (Get-JgOne { Get-MailContact -Identity $id -ErrorAction Stop } -Identity $id -What 'mail contact') }
+        'OutboundConnector' { return (Get-JgOne { Get-OutboundConnector -Identity $id -ErrorAction Stop } -Identity $id -What 'outbound connector') }
+    }
+    throw "Cannot read an object of type '$($Item.Type)'"
+}
+
+function Test-JgDomainCovers {
+    # Whether a connector's recipient domain ('x.com', '*.x.com' or '*') routes mail for $Domain.
+    param([string] $Pattern, [string] $Domain)
+    $p = $Pattern.ToLowerInvariant()
+    $d = $Domain.ToLowerInvariant()
+    if ($p -eq '*') { return $true }
+    if ($p.StartsWith('*.')) { return $d.EndsWith($p.Substring(1)) }
+    return ($p -eq $d)
+}
+
+function Get-JgRetiredRecord {
+    # What the backup keeps of one retired object: whether it exists, and the settings
+    # rollback needs to create it again.
+    param([System.Collections.IDictionary] $Item)
+    $object = Read-JgRetired -Item $Item
+    $settings = $null
+    if ($null -ne $object) {
+        $person = $null
+        if ($Item.Type -eq 'MailContact') {
+            $person = Get-JgOne { Get-Contact -Identity $object.Identity -ErrorAction Stop } -Identity ([string] $object.Identity) -What 'contact'
+            if ($null -eq $person) { throw "Exchange returned no contact for $($Item.Title)." }
+        }
+        $settings = [ordered]@{}
+        foreach ($name in $JgRetireProperties[$Item.Type]) {
+            $holder = $object
+            if ($name -in @('FirstName', 'Initials', 'LastName')) { $holder = $person }
+            $property = $holder.PSObject.Properties[$name]
+            if ($null -eq $property) { throw "Exchange returned no '$name' property of $($Item.Title)." }
+            $settings[$name] = $property.Value
+        }
+    }
+    return [ordered]@{
+        Type     = $Item.Type
+        Identity = $Item.Identity
+        Title    = $Item.Title
+        Exists   = ($null -ne $object)
+        Settings = $settings
+    }
+}
+
 function Invoke-JgRetry {
     # A new object can take a moment to be visible to the next cmdlet; retry only "not found".
     param([scriptblock] $Action)

@@ -161,6 +161,9 @@ $Desired = @(
     }
 )
 
+# Retired: nothing; apply.ps1 removes no object.
+$Retire = @()
+
 # --- BEGIN journalgen engine: verify.ps1 ---
 # ============================================================================
 # Engine: the same for every spec compiled by journalgen 0.1.0. It holds no
@@ -448,6 +451,67 @@ function Assert-JgTenant {
     return ,$names
 }
 
+# What the backup records of a retired object, so rollback can recreate it.
+$JgRetireProperties = [ordered]@{
+    JournalRule       = @('JournalEmailAddress', 'Scope', 'Recipient', 'Enabled')
+    MailContact       = @('ExternalEmailAddress', 'DisplayName', 'Alias', 'FirstName', 'Initials', 'LastName', 'HiddenFromAddressListsEnabled')
+    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped')
+}
+
+function Read-JgRetired {
+    # A retired object as Exchange returns it, or $null when it does not exist.
+    param([System.Collections.IDictionary] $Item)
+    # Get-JgOne stops unless Exchange returns exactly the object asked for: a lookup of a missing
+    # name may return other objects, and those must never be removed.
+    $id = $Item.Identity
+    switch ($Item.Type) {
+        'JournalRule' { return (Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule') }
+        'MailContact' { return (Get-JgOne { Get-MailContact -Identity $id -ErrorAction Stop } -Identity $id -What 'mail contact') }
+        'OutboundConnector' { return (Get-JgOne { Get-OutboundConnector -Identity $id -ErrorAction Stop } -Identity $id -What 'outbound connector') }
+    }
+    throw "Cannot read an object of type '$($Item.Type)'"
+}
+
+function Test-JgDomainCovers {
+    # Whether a connector's recipient domain ('x.com', '*.x.com' or '*') routes mail for $Domain.
+    param([string] $Pattern, [string] $Domain)
+    $p = $Pattern.ToLowerInvariant()
+    $d = $Domain.ToLowerInvariant()
+    if ($p -eq '*') { return $true }
+    if ($p.StartsWith('*.')) { return $d.EndsWith($p.Substring(1)) }
+    return ($p -eq $d)
+}
+
+function Get-JgRetiredRecord {
+    # What the backup keeps of one retired object: whether it exists, and the settings
+    # rollback needs to create it again.
+    param([System.Collections.IDictionary] $Item)
+    $object = Read-JgRetired -Item $Item
+    $settings = $null
+    if ($null -ne $object) {
+        $person = $null
+        if ($Item.Type -eq 'MailContact') {
+            $person = Get-JgOne { Get-Contact -Identity $object.Identity -ErrorAction Stop } -Identity ([string] $object.Identity) -What 'contact'
+            if ($null -eq $person) { throw "Exchange returned no contact for $($Item.Title)." }
+        }
+        $settings = [ordered]@{}
+        foreach ($name in $JgRetireProperties[$Item.Type]) {
+            $holder = $object
+            if ($name -in @('FirstName', 'Initials', 'LastName')) { $holder = $person }
+            $property = $holder.PSObject.Properties[$name]
+            if ($null -eq $property) { throw "Exchange returned no '$name' property of $($Item.Title)." }
+            $settings[$name] = $property.Value
+        }
+    }
+    return [ordered]@{
+        Type     = $Item.Type
+        Identity = $Item.Identity
+        Title    = $Item.Title
+        Exists   = ($null -ne $object)
+        Settings = $settings
+    }
+}
+
 function Test-JgResource {
     # One row per managed setting of one object: PASS, DRIFT or MISSING.
     param([System.Collections.IDictionary] $Resource, $Current)
@@ -496,6 +560,21 @@ function Test-JgConnectorMustNot {
     }
 }
 
+function Test-JgRetired {
+    # One row per retired object: PASS when it is gone, PRESENT (a failure) while it remains.
+    foreach ($item in $Retire) {
+        $object = Read-JgRetired -Item $item
+        if ($null -eq $object) { $actual = 'absent'; $status = 'PASS' } else { $actual = 'present'; $status = 'PRESENT' }
+        [pscustomobject]@{
+            Object   = $item.Title
+            Setting  = '(retired)'
+            Expected = 'absent'
+            Actual   = $actual
+            Status   = $status
+        }
+    }
+}
+
 $JgConnected = $false
 $JgConnectionId = $null
 $JgExitCode = 0
@@ -515,6 +594,7 @@ try {
         }
     }
     $rows += @(Test-JgConnectorMustNot)
+    $rows += @(Test-JgRetired)
     $rows | Format-Table -AutoSize -Wrap | Out-String -Width 240 | Write-Host
     if ($JsonPath) {
         $json = ConvertTo-Json -InputObject ([ordered]@{ Spec = $Journalgen.SpecName; SpecSha256 = $Journalgen.SpecSha256; Objects = $observed }) -Depth 6
