@@ -18,8 +18,8 @@ from tests.psparse import assert_clean, commands
 from tests.spectext import DROP, spec_text
 
 MIMECAST = ROOT / "samples" / "contoso-mimecast.yaml"
-PARALLEL = ROOT / "samples" / "migration" / "contoso-cloudflare-parallel.yaml"
-CUTOVER = ROOT / "samples" / "migration" / "contoso-cloudflare-cutover.yaml"
+PARALLEL = ROOT / "docs" / "migration" / "contoso-cloudflare-parallel.yaml"
+CUTOVER = ROOT / "docs" / "migration" / "contoso-cloudflare-cutover.yaml"
 RETIRED = {
     "JournalRule": ["Journal all messages to Mimecast"],
     "MailContact": ["SMTP Journaling"],
