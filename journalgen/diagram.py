@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -96,8 +95,8 @@ _SCOPES = {
 }
 
 
-def flow(plan: Plan, removed: Sequence[tuple[str, str]] = ()) -> Flow:
-    """The journal flow of ``plan``; ``removed`` is (title, detail) of each object the change removes."""
+def flow(plan: Plan) -> Flow:
+    """The journal flow of ``plan``, with the objects it retires in a box of their own."""
     r = plan.resolved
     c = r.connector
     rules = []
@@ -134,8 +133,8 @@ def flow(plan: Plan, removed: Sequence[tuple[str, str]] = ()) -> Flow:
             *([f"queued {queued} day(s)"] if queued is not None else []),
         ),
         removed=tuple(
-            FlowNode(MermaidCode(f"removed{index}"), (title, detail))
-            for index, (title, detail) in enumerate(removed, 1)
+            FlowNode(MermaidCode(f"removed{index}"), (item.title, "removed by apply.ps1"))
+            for index, item in enumerate(plan.retired, 1)
         ),
     )
 

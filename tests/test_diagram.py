@@ -36,7 +36,8 @@ def test_every_sample_draws_its_flow(sample: Path) -> None:
     d = diagram_of(compile_bundle(checked)["CHANGE.md"])
     r = checked.resolved
     rules = [f"rule{i}" for i in range(1, len(r.rules) + 1)]
-    assert list(d.nodes) == ["tenant", *rules, "contact", "connector", "archive", "ndr"]
+    removed = [f"removed{i}" for i in range(1, len(plan_for(checked).retired) + 1)]
+    assert list(d.nodes) == ["tenant", *rules, "contact", "connector", "archive", "ndr", *removed]
     assert d.nodes["contact"] == [f"Mail contact '{r.contact.name}'", r.journal_address]
     assert d.nodes["connector"][0] == f"Outbound connector '{r.connector.name}'"
     assert d.nodes["ndr"][:2] == ["NDR address", r.ndr.address]
@@ -72,12 +73,19 @@ def test_mx_routing_draws_the_mx_records() -> None:
     assert d.nodes["archive"] == ["Journal Archive", "MX records of archive.example"]
 
 
-def test_removed_objects_are_drawn_in_their_own_box() -> None:
-    plan = plan_for(check_source(spec_text().encode(), "s.yaml"))
+def test_retired_objects_are_drawn_in_their_own_box_in_apply_order() -> None:
     hostile = 'Old "rule" ]) end; #quot; <b>'
-    d = parse(render_flow(flow(plan, [(f"Journal rule '{hostile}'", "removed")])))
-    assert d.subgraphs == {"removed": ["removed1"]}
-    assert d.nodes["removed1"] == [f"Journal rule '{hostile}'", "removed"]
+    retire = {"connectors": ["Old connector"], "journal_rules": [hostile]}
+    plan = plan_for(check_source(spec_text({"retire": retire}).encode(), "s.yaml"))
+    d = parse(render_flow(flow(plan)))
+    assert d.subgraphs == {"removed": ["removed1", "removed2"]}
+    assert d.nodes["removed1"] == [f"Journal rule '{hostile}'", "removed by apply.ps1"]
+    assert d.nodes["removed2"] == ["Outbound connector 'Old connector'", "removed by apply.ps1"]
+
+
+def test_nothing_retired_draws_no_removal_box() -> None:
+    d = parse(render_flow(flow(plan_for(check_source(spec_text().encode(), "s.yaml")))))
+    assert d.subgraphs == {}
 
 
 # --- labels ----------------------------------------------------------------------------------
