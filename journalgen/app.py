@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,18 @@ def _add_clashes(outcome: Outcome, claims: Sequence[Claims]) -> dict[str, list[D
         if file not in outcome.failed:
             outcome.failed.append(file)
     return by_file
+
+
+def _organization(path: Path) -> str | None:
+    """The organization a spec names, read from its YAML alone; ``None`` when it cannot tell."""
+    from journalgen.loader import load_yaml
+
+    try:
+        tenant = load_yaml(read_spec(path), str(path)).data.get("tenant")
+    except SpecError:
+        return None
+    organization = tenant.get("organization") if isinstance(tenant, dict) else None
+    return organization.casefold() if isinstance(organization, str) else None
 
 
 def _claims_one(path: Path, *, strict: bool) -> Claims | None:
@@ -323,9 +336,18 @@ def build(
             return outcome
     clashing: dict[str, list[Diagnostic]] = {}
     if len(specs) > 1:
-        # Specs for one tenant must not clash; a spec that does is not built. Each spec's
-        # claims are small, so this first pass keeps memory flat as the build does.
-        found = in_order(functools.partial(_claims_one, strict=strict), specs, jobs)
+        # Specs for one tenant must not clash; a spec that does is not built. Only specs that
+        # share their organization with another can clash, and reading the YAML alone tells
+        # which, so the full front end runs twice only for those. Claims are small, so this
+        # first pass keeps memory flat as the build does.
+        organizations = list(in_order(_organization, specs, jobs))
+        counts = Counter(organizations)
+        shared = [
+            spec
+            for spec, org in zip(specs, organizations, strict=True)
+            if org is not None and counts[org] > 1
+        ]
+        found = in_order(functools.partial(_claims_one, strict=strict), shared, jobs)
         clashing = _add_clashes(Outcome(), [c for c in found if c is not None])
     work = functools.partial(
         _build_one, out_dir=out_dir, strict=strict, previous=earlier, captured=captured

@@ -147,3 +147,31 @@ def test_build_json_format_lists_every_file(specs: Path, tmp_path: Path) -> None
     payload = json.loads(result.stdout)
     assert payload["errors"] >= 1
     assert sorted(Path(f).name for f in payload["files"]) == ["bad.yaml", "good.yaml"]
+
+
+def test_only_specs_sharing_a_tenant_are_compiled_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journalgen import compiler
+
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    by_name = {p.stem: p for p in SAMPLES}
+    shutil.copy(by_name["adatum-barracuda"], folder / "a.yaml")
+    shutil.copy(by_name["northwind-custom-tls"], folder / "b.yaml")
+    shutil.copy(by_name["contoso-mimecast"], folder / "c.yaml")
+    # A second contoso spec that overlaps c.yaml: both are compiled once for their claims.
+    (folder / "d.yaml").write_bytes(by_name["contoso-mimecast"].read_bytes())
+    compiled: list[str] = []
+    real = compiler.check_source
+
+    def counting(source: bytes, file: str, *, strict: bool = False) -> compiler.Checked:
+        compiled.append(Path(file).name)
+        return real(source, file, strict=strict)
+
+    monkeypatch.setattr(compiler, "check_source", counting)
+    result = CliRunner().invoke(main, ["build", str(folder), "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "error[JG501]" in result.output
+    assert sorted(compiled) == ["a.yaml", "b.yaml", "c.yaml", "d.yaml"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a", "b"]
