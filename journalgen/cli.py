@@ -267,6 +267,44 @@ def probe(cloud: str, output: str | None) -> None:
         sys.stdout.buffer.flush()
 
 
+@main.command(
+    "capture-script", short_help="Write a read-only script that captures a tenant's state."
+)
+@click.option(
+    "--organization",
+    help="The tenant's initial domain: the script stops in any other tenant.",
+)
+@click.option(
+    "--cloud",
+    type=click.Choice(list(CLOUDS)),
+    default="commercial",
+    show_default=True,
+    help="The tenant's Microsoft 365 cloud.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+def capture_script(organization: str | None, cloud: str, output: str | None) -> None:
+    """Write capture.ps1: a read-only script that writes the tenant's journaling state for
+    `plan` and `import` (docs/state.md), for a tenant that has no spec yet.
+    """
+    from pathlib import Path
+
+    from journalgen.capture import organization_problem
+    from journalgen.emit import render_capture
+    from journalgen.write import write_atomic
+
+    if organization is not None:
+        problem = organization_problem(organization, cloud)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="'--organization'")
+    script = render_capture(organization, cloud)
+    if output:
+        write_atomic(Path(output), script)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(script)
+        sys.stdout.buffer.flush()
+
+
 @main.command(short_help="Print the spec's JSON Schema.")
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and CI)."""

@@ -165,6 +165,18 @@ def render_probe(cloud: str) -> bytes:
     return to_script_bytes(text)
 
 
+def render_capture(organization: str | None, cloud: str) -> bytes:
+    """The standalone capture script (``journalgen capture-script``): reads, writes a state file."""
+    from journalgen.capture import capture_meta
+
+    text = render_template(
+        "capture.ps1.j2",
+        meta=capture_meta(organization, cloud),
+        engine=PsCode(engine_text("capture.ps1").removesuffix("\n")),
+    )
+    return to_script_bytes(text)
+
+
 def render_apply(plan: Plan) -> bytes:
     """The apply script alone (``journalgen render``)."""
     return render_scripts(plan)["apply.ps1"]

@@ -90,6 +90,8 @@ class OutboundConnector(_Model):
     test_mode: bool = Field(alias="TestMode")
     route_all_messages_via_on_premises: bool = Field(alias="RouteAllMessagesViaOnPremises")
     comment: str | None = Field(alias="Comment")
+    smtp_dane_mode: str | None = Field(default=None, alias="SmtpDaneMode")
+    """Absent or null when Exchange did not return it (older module versions): not decidable."""
 
 
 class MailContact(_Model):
@@ -143,6 +145,9 @@ class TenantState(_Model):
     recipients: Items[Recipient] | None = None
     """The recipients holding a name or address the setup uses (the contact's name, the journal
     and NDR addresses). Absent: not captured, so `plan` cannot decide the checks that need them."""
+    recipient_lookups: Items[str] | None = None
+    """Every name or address the capture asked `Get-Recipient` for, lower case: one listed here
+    that no entry of `recipients` holds belongs to nobody. Absent: `plan` cannot tell."""
 
 
 def schema_text() -> str:

@@ -49,7 +49,7 @@ CMDLETS: dict[str, set[str]] = {
         "DisplayName",
         "HiddenFromAddressListsEnabled",
     },
-    "Get-MailContact": {"Identity"},
+    "Get-MailContact": {"Identity", "ResultSize"},
     "Set-Contact": {"Identity", "FirstName", "Initials", "LastName"},
     "Get-Contact": {"Identity"},
     "New-OutboundConnector": {

@@ -235,8 +235,12 @@ def test_verify_reports_each_retired_object_pass_when_absent_and_fails_while_pre
     assert "$status = 'PASS'" in body and "$status = 'PRESENT'" in body
     run = run_block(verify)
     assert run.index("$rows += @(Test-JgRetired)") < run.index(
-        "$failing = @($rows | Where-Object { $_.Status -ne 'PASS' })"
+        "$failing = @($rows | Where-Object { Test-JgFailing -Row $_ })"
     )
+    # PRESENT fails without -Strict; only UNMANAGED needs it.
+    failing = function(verify, "Test-JgFailing")
+    assert "if ($Row.Status -eq 'UNMANAGED') { return [bool] $Strict }" in failing
+    assert failing.rstrip().endswith("return $true\n}")
     assert "ShouldProcess" not in verify
 
 

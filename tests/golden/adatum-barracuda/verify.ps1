@@ -13,6 +13,10 @@
     missing object, and 2 when it cannot read the tenant, so it can run as a scheduled
     drift check.
 
+    It also lists, as UNMANAGED, journal rules outside the spec that journal to the spec's
+    journal address and outbound connectors outside the spec that route its journal domain.
+    They fail the check only with -Strict.
+
     Sign-out closes only this script's connection with ExchangeOnlineManagement 3.2.0 or later
     (-ConnectionId); older 3.x versions close all of this session's Exchange Online connections.
 
@@ -33,13 +37,21 @@
     App-only sign-in: the tenant's initial domain. Default: adatum.onmicrosoft.com.
 .PARAMETER SkipConnect
     Use the Exchange Online session that is already open.
+.PARAMETER StatePath
+    Also write the whole tenant's journaling state to this file, in the format
+    journalgen-state/1 that journalgen plan --state reads (docs/state.md).
+.PARAMETER Strict
+    Fail (exit 1) on UNMANAGED rows too.
 .PARAMETER JsonPath
-    Also write the observed state of every object to this JSON file.
+    Deprecated: use -StatePath. Writes only the objects the spec names, in a shape journalgen
+    does not read; it will be removed in a later version.
 
 .EXAMPLE
     .\verify.ps1 -UserPrincipalName tech@partner.example -DelegatedOrganization adatum.onmicrosoft.com
 .EXAMPLE
     .\verify.ps1 -UserPrincipalName admin@adatum.com
+.EXAMPLE
+    .\verify.ps1 -AppId <app id> -CertificateThumbprint <thumbprint> -StatePath state.json
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }
@@ -70,6 +82,10 @@ param(
 
     [Parameter(ParameterSetName = 'Existing', Mandatory = $true)]
     [switch] $SkipConnect,
+
+    [string] $StatePath,
+
+    [switch] $Strict,
 
     [string] $JsonPath
 )
@@ -507,6 +523,237 @@ function Get-JgRetiredRecord {
     }
 }
 
+function Read-JgStateValue {
+    # One property as a plain JSON value: text (null stays null), bool, int or a list of strings.
+    # A property Exchange did not return is an error unless -Optional: absent is not false.
+    param($Object, [string] $Name, [string] $As, [switch] $Optional)
+    $property = $Object.PSObject.Properties[$Name]
+    if ($null -eq $property) {
+        if ($Optional) { return $null }
+        throw "Exchange returned no '$Name' property; is ExchangeOnlineManagement 3.x loaded? No state was written."
+    }
+    $value = $property.Value
+    switch ($As) {
+        'list' {
+            # A SmartHost, SmtpDomainWithSubdomains or ProxyAddress becomes its text.
+            $items = @($value | Where-Object { $null -ne $_ } | ForEach-Object { [string] $_ })
+            return ,$items
+        }
+        'bool' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToBoolean($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        'int' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToInt32($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        default {
+            # Enums and Exchange's address types become their text; null stays null.
+            if ($null -eq $value) { return $null }
+            return [string] $value
+        }
+    }
+}
+
+function ConvertTo-JgStateAddress {
+    # An address as the comparison sees it: no smtp: prefix, lower case; '<>' and '' are none.
+    param($Value)
+    return (ConvertTo-JgComparable -Value $Value -Kind 'address')
+}
+
+function Get-JgStateRecipient {
+    # The recipient holding a name or address, as the state records it, or $null.
+    param([string] $Identity)
+    $found = Get-JgOne { Get-Recipient -Identity $Identity -ErrorAction Stop } -Identity $Identity -What 'recipient'
+    if ($null -eq $found) { return $null }
+    $recipient = [ordered]@{
+        Name                 = (Read-JgStateValue -Object $found -Name 'Name' -As 'text')
+        RecipientTypeDetails = (Read-JgStateValue -Object $found -Name 'RecipientTypeDetails' -As 'text')
+        EmailAddresses       = (Read-JgStateValue -Object $found -Name 'EmailAddresses' -As 'list')
+    }
+    return $recipient
+}
+
+function Get-JgState {
+    # The whole tenant's journaling state: every journal rule and outbound connector, the mail
+    # contacts the rules (and -ContactNames) target, the accepted domains, the NDR settings, and
+    # the recipients holding the rules' addresses, the NDR address and -RecipientIdentities.
+    param([string] $Organization, [string[]] $ContactNames = @(), [string[]] $RecipientIdentities = @())
+    $capturedAt = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
+
+    $acceptedDomains = @(foreach ($domain in (Get-JgAcceptedDomains)) {
+        $acceptedDomain = [ordered]@{
+            DomainName      = (Read-JgStateValue -Object $domain -Name 'DomainName' -As 'text')
+            Default         = (Read-JgStateValue -Object $domain -Name 'Default' -As 'bool')
+            DomainType      = (Read-JgStateValue -Object $domain -Name 'DomainType' -As 'text')
+            MatchSubDomains = (Read-JgStateValue -Object $domain -Name 'MatchSubDomains' -As 'bool')
+        }
+        $acceptedDomain
+    })
+
+    $transport = Get-TransportConfig -ErrorAction Stop
+    $transportConfig = [ordered]@{
+        JournalingReportNdrTo        = (Read-JgStateValue -Object $transport -Name 'JournalingReportNdrTo' -As 'text')
+        JournalMessageExpirationDays = (Read-JgStateValue -Object $transport -Name 'JournalMessageExpirationDays' -As 'int')
+    }
+
+    $targets = @()
+    $journalRules = @(foreach ($rule in @(Get-JournalRule -ErrorAction Stop)) {
+        $journalRule = [ordered]@{
+            Name                = (Read-JgStateValue -Object $rule -Name 'Name' -As 'text')
+            JournalEmailAddress = (Read-JgStateValue -Object $rule -Name 'JournalEmailAddress' -As 'text')
+            Scope               = (Read-JgStateValue -Object $rule -Name 'Scope' -As 'text')
+            Recipient           = (Read-JgStateValue -Object $rule -Name 'Recipient' -As 'text')
+            Enabled             = (Read-JgStateValue -Object $rule -Name 'Enabled' -As 'bool')
+        }
+        $targets += ConvertTo-JgStateAddress $journalRule.JournalEmailAddress
+        $journalRule
+    })
+
+    $outboundConnectors = @(foreach ($connector in (Get-JgOutboundConnectors)) {
+        $outboundConnector = [ordered]@{
+            Name                          = (Read-JgStateValue -Object $connector -Name 'Name' -As 'text')
+            ConnectorType                 = (Read-JgStateValue -Object $connector -Name 'ConnectorType' -As 'text')
+            Enabled                       = (Read-JgStateValue -Object $connector -Name 'Enabled' -As 'bool')
+            RecipientDomains              = (Read-JgStateValue -Object $connector -Name 'RecipientDomains' -As 'list')
+            UseMXRecord                   = (Read-JgStateValue -Object $connector -Name 'UseMXRecord' -As 'bool')
+            SmartHosts                    = (Read-JgStateValue -Object $connector -Name 'SmartHosts' -As 'list')
+            TlsSettings                   = (Read-JgStateValue -Object $connector -Name 'TlsSettings' -As 'text')
+            TlsDomain                     = (Read-JgStateValue -Object $connector -Name 'TlsDomain' -As 'text')
+            IsTransportRuleScoped         = (Read-JgStateValue -Object $connector -Name 'IsTransportRuleScoped' -As 'bool')
+            TestMode                      = (Read-JgStateValue -Object $connector -Name 'TestMode' -As 'bool')
+            RouteAllMessagesViaOnPremises = (Read-JgStateValue -Object $connector -Name 'RouteAllMessagesViaOnPremises' -As 'bool')
+            Comment                       = (Read-JgStateValue -Object $connector -Name 'Comment' -As 'text')
+            # Newer than some module versions: null when Exchange does not return it.
+            SmtpDaneMode                  = (Read-JgStateValue -Object $connector -Name 'SmtpDaneMode' -As 'text' -Optional)
+            Guid                          = (Read-JgStateValue -Object $connector -Name 'Guid' -As 'text' -Optional)
+        }
+        $outboundConnector
+    })
+
+    # Every mail contact is listed (unlimited, like the accepted domains) and those a rule
+    # targets, or named in -ContactNames, are kept with their name parts from Get-Contact.
+    $names = @($ContactNames | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
+    $mailContacts = @(foreach ($mail in @(Get-MailContact -ResultSize Unlimited -ErrorAction Stop)) {
+        $address = ConvertTo-JgStateAddress (Get-JgProperty -Object $mail -Name 'ExternalEmailAddress')
+        if (($targets -notcontains $address) -and ($names -notcontains ([string] $mail.Name).ToLowerInvariant())) { continue }
+        $person = Get-JgOne { Get-Contact -Identity $mail.Identity -ErrorAction Stop } -Identity ([string] $mail.Identity) -What 'contact'
+        if ($null -eq $person) { throw "The mail contact '$($mail.Name)' has no contact object; Exchange may still be creating it. No state was written." }
+        $mailContact = [ordered]@{
+            Name                          = (Read-JgStateValue -Object $mail -Name 'Name' -As 'text')
+            ExternalEmailAddress          = (Read-JgStateValue -Object $mail -Name 'ExternalEmailAddress' -As 'text')
+            DisplayName                   = (Read-JgStateValue -Object $mail -Name 'DisplayName' -As 'text')
+            Alias                         = (Read-JgStateValue -Object $mail -Name 'Alias' -As 'text')
+            FirstName                     = (Read-JgStateValue -Object $person -Name 'FirstName' -As 'text')
+            Initials                      = (Read-JgStateValue -Object $person -Name 'Initials' -As 'text')
+            LastName                      = (Read-JgStateValue -Object $person -Name 'LastName' -As 'text')
+            HiddenFromAddressListsEnabled = (Read-JgStateValue -Object $mail -Name 'HiddenFromAddressListsEnabled' -As 'bool')
+        }
+        $mailContact
+    })
+
+    # The recipients behind every address the setup uses; each identity asked is recorded, so a
+    # reader can tell "nobody has it" from "not looked up".
+    $lookups = @()
+    $ndr = ConvertTo-JgStateAddress $transportConfig.JournalingReportNdrTo
+    foreach ($identity in @($targets + @($ndr) + $ContactNames + $RecipientIdentities)) {
+        if (-not $identity) { continue }
+        $identity = ([string] $identity).ToLowerInvariant()
+        if ($lookups -notcontains $identity) { $lookups += $identity }
+    }
+    $seen = @()
+    $recipients = @(foreach ($identity in $lookups) {
+        $recipient = Get-JgStateRecipient -Identity $identity
+        if ($null -eq $recipient -or $seen -contains $recipient.Name) { continue }
+        $seen += $recipient.Name
+        $recipient
+    })
+
+    $state = [ordered]@{
+        format              = 'journalgen-state/1'
+        captured_at         = $capturedAt
+        organization        = $Organization
+        accepted_domains    = $acceptedDomains
+        transport_config    = $transportConfig
+        journal_rules       = $journalRules
+        outbound_connectors = $outboundConnectors
+        mail_contacts       = $mailContacts
+        recipients          = $recipients
+        recipient_lookups   = $lookups
+    }
+    return $state
+}
+
+function Get-JgInitialDomain {
+    # The tenant's initial domain when the script was not told it: the accepted domain Exchange
+    # flags as initial, else the one domain of the cloud's initial-domain form.
+    param([object[]] $Accepted, [string] $Suffix)
+    $flagged = @($Accepted | Where-Object { (Get-JgProperty -Object $_ -Name 'InitialDomain') -eq $true })
+    if ($flagged.Count -eq 1) { return ([string] $flagged[0].DomainName).ToLowerInvariant() }
+    $pattern = '^[a-z0-9-]+' + [regex]::Escape($Suffix) + '$'
+    $shaped = @($Accepted | Where-Object { ([string] $_.DomainName).ToLowerInvariant() -match $pattern })
+    if ($shaped.Count -eq 1) { return ([string] $shaped[0].DomainName).ToLowerInvariant() }
+    throw "Cannot tell this tenant's initial domain from its accepted domains ($($shaped.Count) end in $Suffix): build the script with --organization. No state was written."
+}
+
+function Save-JgState {
+    # UTF-8 without a byte-order mark: what journalgen reads, unlike Windows PowerShell's '>'.
+    param([System.Collections.IDictionary] $State, [string] $Path)
+    $json = ConvertTo-Json -InputObject $State -Depth 6
+    [System.IO.File]::WriteAllText((Resolve-JgPath $Path), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+    Write-Host "Wrote the tenant's journaling state to $Path ($($State.journal_rules.Count) journal rule(s), $($State.outbound_connectors.Count) outbound connector(s))."
+}
+
+function Test-JgUnmanaged {
+    # One row per journal rule or outbound connector outside the spec that journals to the
+    # spec's address or routes its journal domain: UNMANAGED, failing the check only with -Strict.
+    $address = $Journalgen.JournalAddress.ToLowerInvariant()
+    $domain = $Journalgen.JournalDomain.ToLowerInvariant()
+    # Retired objects have their own rows (Test-JgRetired).
+    $wanted = @(@($Desired) + @($Retire) | Where-Object { $_.Type -eq 'JournalRule' } | ForEach-Object { ([string] $_.Identity).ToLowerInvariant() })
+    $retiredConnectors = @($Retire | Where-Object { $_.Type -eq 'OutboundConnector' } | ForEach-Object { ([string] $_.Identity).ToLowerInvariant() })
+    foreach ($rule in @(Get-JournalRule -ErrorAction Stop)) {
+        $target = ConvertTo-JgComparable -Value $rule.JournalEmailAddress -Kind 'address'
+        if ($target -eq $address -and $wanted -notcontains ([string] $rule.Name).ToLowerInvariant()) {
+            [pscustomobject]@{
+                Object   = "Journal rule '$($rule.Name)'"
+                Setting  = 'JournalEmailAddress'
+                Expected = 'not in the spec'
+                Actual   = (Format-JgValue $rule.JournalEmailAddress)
+                Status   = 'UNMANAGED'
+            }
+        }
+    }
+    foreach ($connector in (Get-JgOutboundConnectors)) {
+        $name = ([string] $connector.Name).ToLowerInvariant()
+        if ($name -eq $Journalgen.ConnectorName.ToLowerInvariant() -or $retiredConnectors -contains $name) { continue }
+        $covers = @($connector.RecipientDomains | Where-Object { Test-JgDomainCovers -Pattern ([string] $_) -Domain $domain })
+        if ($covers.Count -gt 0) {
+            [pscustomobject]@{
+                Object   = "Outbound connector '$($connector.Name)'"
+                Setting  = 'RecipientDomains'
+                Expected = 'not in the spec'
+                Actual   = (Format-JgValue $connector.RecipientDomains)
+                Status   = 'UNMANAGED'
+            }
+        }
+    }
+}
+
+function Test-JgFailing {
+    # Whether a row fails the check: anything but PASS, except UNMANAGED without -Strict.
+    param($Row)
+    if ($Row.Status -eq 'PASS') { return $false }
+    if ($Row.Status -eq 'UNMANAGED') { return [bool] $Strict }
+    return $true
+}
+
+function Save-JgVerifyState {
+    # -StatePath: the whole tenant as journalgen-state/1, with the spec's names looked up too.
+    param([string] $Path)
+    $state = Get-JgState -Organization $Journalgen.Organization.ToLowerInvariant() -ContactNames @($Journalgen.ContactName) -RecipientIdentities @($Journalgen.JournalAddress, $Journalgen.NdrAddress)
+    Save-JgState -State $state -Path $Path
+}
 function Test-JgResource {
     # One row per managed setting of one object: PASS, DRIFT or MISSING.
     param([System.Collections.IDictionary] $Resource, $Current)
@@ -590,13 +837,16 @@ try {
     }
     $rows += @(Test-JgConnectorMustNot)
     $rows += @(Test-JgRetired)
+    $rows += @(Test-JgUnmanaged)
     $rows | Format-Table -AutoSize -Wrap | Out-String -Width 240 | Write-Host
+    if ($StatePath) { Save-JgVerifyState -Path $StatePath }
     if ($JsonPath) {
+        Write-Warning '-JsonPath is deprecated and will be removed: use -StatePath, which journalgen plan reads.'
         $json = ConvertTo-Json -InputObject ([ordered]@{ Spec = $Journalgen.SpecName; SpecSha256 = $Journalgen.SpecSha256; Objects = $observed }) -Depth 6
         [System.IO.File]::WriteAllText((Resolve-JgPath $JsonPath), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
         Write-Host "Wrote the observed state to $JsonPath"
     }
-    $failing = @($rows | Where-Object { $_.Status -ne 'PASS' })
+    $failing = @($rows | Where-Object { Test-JgFailing -Row $_ })
     if ($failing.Count -gt 0) {
         $JgExitCode = 1
         Write-Host "$($failing.Count) of $($rows.Count) setting(s) differ from the spec." -ForegroundColor Red

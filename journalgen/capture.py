@@ -1,0 +1,35 @@
+"""The capture script (``journalgen capture-script``): its data block and the organization it may be built for."""
+
+from __future__ import annotations
+
+from journalgen import __version__
+from journalgen.clouds import CLOUDS, initial_suffix
+
+
+def organization_problem(organization: str, cloud: str) -> str | None:
+    """Why ``organization`` cannot be the initial domain of a tenant in ``cloud``, if it cannot."""
+    suffix = CLOUDS[cloud].suffix
+    if not organization.isascii() or initial_suffix(organization) != suffix:
+        return (
+            f"'{organization}' is not the initial domain of a tenant in "
+            f"{CLOUDS[cloud].label}: it looks like 'contoso{suffix}'"
+        )
+    return None
+
+
+def capture_meta(organization: str | None, cloud: str) -> dict[str, object]:
+    """The capture script's data block (``$Journalgen``), read by its engine.
+
+    With an organization, ``Assert-JgTenant`` checks it is an accepted domain of the tenant the
+    script signed in to (``PrimaryDomain`` and ``Organization`` are both that domain).
+    """
+    org = organization.lower() if organization else None
+    info = CLOUDS[cloud]
+    return {
+        "Version": __version__,
+        "Organization": org,
+        "PrimaryDomain": org,
+        "Cloud": info.label,
+        "InitialSuffix": info.suffix,
+        "ExchangeEnvironmentName": info.environment,
+    }
