@@ -856,9 +856,74 @@ CODES: dict[str, Code] = {
             "JG419",
             W,
             "connector-unmanaged-risk",
-            "The adopted connector has a setting journalgen does not manage that can keep journal reports from the archive (test mode, routing via on-premises).",
+            "The adopted connector has a setting that can have kept journal reports from the archive: test mode (apply.ps1 turns it off) or routing via on-premises (journalgen does not manage it).",
             CMDLETS + ", Set-OutboundConnector",
             state_example={"outbound_connectors": [{**_EXAMPLE_CONNECTOR, "TestMode": True}]},
+        ),
+        Code(
+            "JG420",
+            E,
+            "ndr-address-nobody",
+            "The NDR address is in one of the tenant's authoritative domains but no recipient has it: undeliverable journal reports would go nowhere, and apply.ps1 would stop in its preflight.",
+            CMDLETS + ", Set-TransportConfig (R4); apply.ps1 preflight",
+            state_example={"recipients": [], "recipient_lookups": ["journal-ndr@contoso.com"]},
+        ),
+        Code(
+            "JG421",
+            W,
+            "ndr-address-internal-relay",
+            "No recipient has the NDR address, whose domain is an internal relay domain: the other mail system must accept it.",
+            CMDLETS + ", Set-TransportConfig (R4); apply.ps1 preflight",
+            state_example={
+                "accepted_domains": [
+                    {**EXAMPLE_STATE["accepted_domains"][0], "DomainType": "InternalRelay"},
+                    EXAMPLE_STATE["accepted_domains"][1],
+                ],
+                "recipients": [],
+                "recipient_lookups": ["journal-ndr@contoso.com"],
+            },
+        ),
+        Code(
+            "JG422",
+            E,
+            "connector-setting-drops-reports",
+            "The spec's connector has a setting apply.ps1 does not manage but refuses to adopt (SmtpDaneMode Mandatory), because it drops journal reports to an archive that cannot satisfy it.",
+            CMDLETS + ", New-OutboundConnector; apply.ps1 preflight",
+            state_example={
+                "outbound_connectors": [{**_EXAMPLE_CONNECTOR, "SmtpDaneMode": "Mandatory"}]
+            },
+        ),
+        Code(
+            "JG423",
+            W,
+            "centralized-mail-flow",
+            "An on-premises connector routes all mail via on-premises (centralized mail flow): journal reports may follow it instead of the spec's connector while verify.ps1 passes.",
+            CMDLETS + ", New-OutboundConnector; apply.ps1 preflight",
+            state_example={
+                "outbound_connectors": [
+                    {
+                        **_EXAMPLE_CONNECTOR,
+                        "Name": "Hybrid",
+                        "ConnectorType": "OnPremises",
+                        "RecipientDomains": ["*"],
+                        "SmartHosts": ["mail.contoso.com"],
+                        "RouteAllMessagesViaOnPremises": True,
+                    }
+                ]
+            },
+        ),
+        Code(
+            "JG424",
+            E,
+            "name-not-unique",
+            "The state holds several objects of one kind with a name the spec uses; apply.ps1 reads each object by name and stops unless Exchange returns exactly one.",
+            "apply.ps1 (every read by identity); " + CMDLETS,
+            state_example={
+                "journal_rules": [
+                    {**_EXAMPLE_RULE, "Name": "Journal all mail"},
+                    {**_EXAMPLE_RULE, "Name": "journal all mail"},
+                ]
+            },
         ),
         # --- across specs: one tenant, and a spec's earlier version ---
         Code(

@@ -10,7 +10,15 @@ from typing import Any, Literal
 from journalgen.checks import covers, within
 from journalgen.diagnostics import Diagnostic, Severity
 from journalgen.loader import Path
-from journalgen.plan import Change, Plan, Resource, ResourceType, diff, normalise
+from journalgen.plan import (
+    CONNECTOR_MUST_NOT,
+    Change,
+    Plan,
+    Resource,
+    ResourceType,
+    diff,
+    normalise,
+)
 from journalgen.state import Captured, TenantState
 
 Action = Literal["create", "update", "unchanged", "remove"]
@@ -209,13 +217,17 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
     gone = {i.identity.casefold() for i in retired if i.type == "JournalRule"} & existing
     added = len(wanted - existing)
     total = len(existing) - len(gone) + added
-    if added and total > r.max_journal_rules:
+    # apply.ps1 counts every rule the tenant has, so a tenant already past the limit stops it
+    # even when the spec adds none.
+    if total > r.max_journal_rules:
         p.add(
             ("journal_rules",),
             "JG415",
             f"this tenant has {len(existing)} journal rules; adding {added} would exceed the "
             f"limit of {r.max_journal_rules}",
         )
+    _unique_names(plan, state, p)
+    _ndr_owner(r.ndr.address, state, p)
     desired_domains = {d.casefold() for d in r.connector.recipient_domains}
     connector_name = plan.connector.identity.casefold()
     for i, c in enumerate(state.outbound_connectors):
@@ -234,6 +246,17 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                     f"outbound connector '{c.name}' has the spec's name but {what}; adopting "
                     "it would narrow the tenant's mail flow. Rename the spec's connector",
                 )
+            current = c.model_dump(by_alias=True)
+            for setting, bad in CONNECTOR_MUST_NOT.items():
+                value = current.get(setting)
+                if value is not None and str(value).casefold() == bad.casefold():
+                    p.add(
+                        ("outbound_connectors", i, setting),
+                        "JG422",
+                        f"outbound connector '{c.name}' has {setting} {value}, which drops journal "
+                        "reports when the archive's domain cannot satisfy it; apply.ps1 does not "
+                        f"manage {setting} and would stop: change it in the tenant first",
+                    )
             risky = [
                 text
                 for flag, text in (
@@ -246,10 +269,20 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                 p.add(
                     ("outbound_connectors", i, "Name"),
                     "JG419",
-                    f"outbound connector '{c.name}' {' and '.join(risky)}; journalgen does not "
-                    "manage that, and journal reports may not reach the archive",
+                    f"outbound connector '{c.name}' {' and '.join(risky)}; journal reports may "
+                    "not have reached the archive (apply.ps1 turns test mode off; it does not "
+                    "manage routing via on-premises)",
                 )
-        elif any(covers(d, journal_domain) for d in domains):
+            continue
+        if c.connector_type.casefold() == "onpremises" and c.route_all_messages_via_on_premises:
+            p.add(
+                ("outbound_connectors", i, "RouteAllMessagesViaOnPremises"),
+                "JG423",
+                f"outbound connector '{c.name}' routes all mail via on-premises (centralized mail "
+                "flow); journal reports may follow it instead of the spec's connector while "
+                "verify.ps1 passes. Check the route of one journal report in a message trace",
+            )
+        if any(covers(d, journal_domain) for d in domains):
             p.add(
                 ("outbound_connectors", i, "RecipientDomains"),
                 "JG418",
@@ -268,6 +301,62 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                 "the spec; messages may be journaled twice",
             )
     return sorted(p.found, key=Diagnostic.sort_key)
+
+
+def _unique_names(plan: Plan, state: TenantState, p: _Problems) -> None:
+    # apply.ps1 reads every object by name and stops unless exactly one comes back (Get-JgOne).
+    for resource in plan.resources:
+        if resource.type == "TransportConfig":
+            continue
+        section = _SECTION[resource.type]
+        items: Sequence[Any] = getattr(state, section)
+        wanted = resource.identity.casefold()
+        same = [i for i, item in enumerate(items) if item.name.casefold() == wanted]
+        if len(same) > 1:
+            p.add(
+                (section, same[1], "Name"),
+                "JG424",
+                f"the state holds {len(same)} objects in {section} named '{resource.identity}'; "
+                "apply.ps1 reads it by name and would stop unless Exchange returns exactly one",
+            )
+
+
+def _ndr_owner(ndr_address: str, state: TenantState, p: _Problems) -> None:
+    # Decidable only when the capture looked the NDR address up: absent from `recipients` then
+    # means nobody has it, as apply.ps1's Get-Recipient would find.
+    ndr = _address(ndr_address)
+    if state.recipient_lookups is None or ndr not in {_address(x) for x in state.recipient_lookups}:
+        return
+    holders = [{_address(a) for a in rec.email_addresses} for rec in state.recipients or ()]
+    holders += [{_address(c.external_email_address)} for c in state.mail_contacts]
+    if any(ndr in held for held in holders):
+        return
+    domain = ndr_address.rsplit("@", 1)[-1].casefold()
+    zones = [
+        (i, d)
+        for i, d in enumerate(state.accepted_domains)
+        if d.domain_name.casefold() == domain
+        or (d.match_subdomains and within(domain, d.domain_name))
+    ]
+    authoritative = [(i, d) for i, d in zones if d.domain_type.casefold() != "internalrelay"]
+    if authoritative:
+        i, d = authoritative[0]
+        p.add(
+            ("accepted_domains", i, "DomainName"),
+            "JG420",
+            f"no recipient has the NDR address {ndr_address}, which is in the tenant's domain "
+            f"{d.domain_name}: undeliverable journal reports would go nowhere (R4), and apply.ps1 "
+            "would stop. Create a mail user, contact or shared mailbox route for it first",
+        )
+    elif zones:
+        i, d = zones[0]
+        p.add(
+            ("accepted_domains", i, "DomainType"),
+            "JG421",
+            f"no recipient in this tenant has the NDR address {ndr_address}; its domain "
+            f"{d.domain_name} is an internal relay domain, so make sure the other mail system "
+            "accepts it (R4)",
+        )
 
 
 def plan_against(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -> LivePlan:

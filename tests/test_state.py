@@ -412,3 +412,61 @@ def test_plan_with_a_spec_error_reports_it(tmp_path: Path) -> None:
     spec.write_text("version: 2\n")
     result = run("plan", str(spec), "--state", str(STATES / "contoso-mimecast.json"))
     assert result.exit_code == 1 and "error[JG100]" in result.output
+
+
+# --- what apply.ps1's preflight decides (tests/test_parity.py maps each message to its code) ---
+
+
+def test_a_tenant_already_past_the_rule_limit_stops_apply_even_adding_none() -> None:
+    state = state_of(MIMECAST)
+    rule = state["journal_rules"][0]
+    state["journal_rules"] += [
+        {**rule, "Name": f"Other {i}", "JournalEmailAddress": "x@y.example"} for i in range(50)
+    ]
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG415"]
+
+
+def test_an_ndr_address_nobody_has_is_decided_only_when_it_was_looked_up() -> None:
+    state = state_of(MIMECAST)
+    state["recipients"] = []
+    assert codes(live(MIMECAST, state)) == []
+    state["recipient_lookups"] = ["journal-ndr@contoso.com"]
+    [(code, message)] = codes(live(MIMECAST, state))
+    assert code == "JG420" and "contoso.com" in message
+    # In an internal relay domain another mail system may have it: a warning.
+    state["accepted_domains"][0]["DomainType"] = "InternalRelay"
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG421"]
+    # Anyone holding it, a mail contact included, settles it.
+    state["recipients"] = [
+        {
+            "Name": "NDR",
+            "RecipientTypeDetails": "MailUser",
+            "EmailAddresses": ["smtp:Journal-NDR@contoso.com"],
+        }
+    ]
+    assert codes(live(MIMECAST, state)) == []
+
+
+def test_connector_settings_apply_refuses_or_warns_about() -> None:
+    state = state_of(MIMECAST)
+    state["outbound_connectors"][0]["SmtpDaneMode"] = "Mandatory"
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG422"]
+    state["outbound_connectors"][0]["SmtpDaneMode"] = "Opportunistic"
+    state["outbound_connectors"][0]["RouteAllMessagesViaOnPremises"] = True
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG419"]
+    hybrid = {
+        **state["outbound_connectors"][0],
+        "Name": "Hybrid",
+        "ConnectorType": "OnPremises",
+        "RecipientDomains": ["*"],
+    }
+    state["outbound_connectors"][0]["RouteAllMessagesViaOnPremises"] = False
+    state["outbound_connectors"].append(hybrid)
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG423"]
+
+
+def test_two_objects_with_one_spec_name_stop_apply() -> None:
+    state = state_of(MIMECAST)
+    rule = state["journal_rules"][0]
+    state["journal_rules"].append({**rule, "Name": rule["Name"].upper()})
+    assert "JG424" in [c for c, _ in codes(live(MIMECAST, state))]

@@ -837,7 +837,22 @@ function Test-JgPreflight {
         }
     }
     $problems += Test-JgRoutingPreflight
+    Test-JgAdoptedConnector
     return ,$problems
+}
+
+function Test-JgAdoptedConnector {
+    # Warnings about the spec's connector as the tenant has it: settings that may have kept
+    # journal reports from the archive until now.
+    foreach ($connector in (Get-JgOutboundConnectors)) {
+        if ([string] $connector.Name -ne $Journalgen.ConnectorName) { continue }
+        if ((Get-JgProperty -Object $connector -Name 'TestMode') -eq $true) {
+            Write-Warning "Outbound connector '$($connector.Name)' is in test mode; journal reports may not have reached the archive (apply.ps1 turns test mode off)."
+        }
+        if ((Get-JgProperty -Object $connector -Name 'RouteAllMessagesViaOnPremises') -eq $true) {
+            Write-Warning "Outbound connector '$($connector.Name)' routes all mail via on-premises; journal reports may not reach the archive (apply.ps1 does not manage RouteAllMessagesViaOnPremises)."
+        }
+    }
 }
 
 function Test-JgInDomain {
