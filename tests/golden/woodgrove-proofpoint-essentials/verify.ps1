@@ -748,6 +748,15 @@ function Test-JgFailing {
     return $true
 }
 
+function Write-JgUnmanagedNote {
+    # UNMANAGED rows pass without -Strict: say so, so a green run does not hide them.
+    param([object[]] $Rows)
+    $unmanaged = @($Rows | Where-Object { $_.Status -eq 'UNMANAGED' })
+    if ($unmanaged.Count -gt 0 -and -not $Strict) {
+        Write-Host "$($unmanaged.Count) journal rule(s) or connector(s) outside the spec touch its journal address or domain (UNMANAGED); -Strict fails on them." -ForegroundColor Yellow
+    }
+}
+
 function Save-JgVerifyState {
     # -StatePath: the whole tenant as journalgen-state/1, with the spec's names looked up too.
     param([string] $Path)
@@ -846,6 +855,7 @@ try {
         [System.IO.File]::WriteAllText((Resolve-JgPath $JsonPath), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
         Write-Host "Wrote the observed state to $JsonPath"
     }
+    Write-JgUnmanagedNote -Rows $rows
     $failing = @($rows | Where-Object { Test-JgFailing -Row $_ })
     if ($failing.Count -gt 0) {
         $JgExitCode = 1
