@@ -820,7 +820,7 @@ CODES: dict[str, Code] = {
             "JG416",
             E,
             "connector-routes-more",
-            "Adopting a same-named connector that routes other domains or is not a partner connector would narrow the tenant's mail flow to the journal domain.",
+            "Adopting a same-named connector that routes other domains, is not a partner connector or routes all mail via on-premises would narrow or reroute the tenant's mail flow; apply.ps1's takeover preflight refuses it.",
             "journalgen, following Microsoft's connector docs",
             state_example={
                 "outbound_connectors": [
@@ -856,7 +856,7 @@ CODES: dict[str, Code] = {
             "JG419",
             W,
             "connector-unmanaged-risk",
-            "The adopted connector has a setting that can have kept journal reports from the archive: test mode (apply.ps1 turns it off) or routing via on-premises (journalgen does not manage it).",
+            "The adopted connector is in test mode, which may have kept journal reports from the archive until now; apply.ps1 turns it off.",
             CMDLETS + ", Set-OutboundConnector",
             state_example={"outbound_connectors": [{**_EXAMPLE_CONNECTOR, "TestMode": True}]},
         ),

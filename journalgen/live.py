@@ -234,6 +234,14 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
         domains = [d.casefold() for d in c.recipient_domains]
         if c.name.casefold() == connector_name:
             extra = [d for d in domains if d not in desired_domains]
+            if c.route_all_messages_via_on_premises:
+                p.add(
+                    ("outbound_connectors", i, "RouteAllMessagesViaOnPremises"),
+                    "JG416",
+                    f"outbound connector '{c.name}' has the spec's name but routes the tenant's "
+                    "mail on-premises (RouteAllMessagesViaOnPremises); apply.ps1 would stop. "
+                    "Rename the spec's connector",
+                )
             if c.connector_type != "Partner" or extra:
                 what = (
                     f"routes {', '.join(extra)} too"
@@ -257,21 +265,12 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                         "reports when the archive's domain cannot satisfy it; apply.ps1 does not "
                         f"manage {setting} and would stop: change it in the tenant first",
                     )
-            risky = [
-                text
-                for flag, text in (
-                    (c.test_mode, "is in test mode"),
-                    (c.route_all_messages_via_on_premises, "routes all mail via on-premises"),
-                )
-                if flag
-            ]
-            if risky:
+            if c.test_mode:
                 p.add(
-                    ("outbound_connectors", i, "Name"),
+                    ("outbound_connectors", i, "TestMode"),
                     "JG419",
-                    f"outbound connector '{c.name}' {' and '.join(risky)}; journal reports may "
-                    "not have reached the archive (apply.ps1 turns test mode off; it does not "
-                    "manage routing via on-premises)",
+                    f"outbound connector '{c.name}' is in test mode; journal reports may not have "
+                    "reached the archive (apply.ps1 turns test mode off)",
                 )
             continue
         if c.connector_type.casefold() == "onpremises" and c.route_all_messages_via_on_premises:
@@ -362,6 +361,9 @@ def _ndr_owner(ndr_address: str, state: TenantState, p: _Problems) -> None:
 def plan_against(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -> LivePlan:
     """What apply.ps1 would do in the tenant the state was captured from, in apply's order."""
     state = captured.state
+    if not retired:
+        # The spec's own retire section, as apply.ps1 removes it.
+        retired = tuple(Retired(i.type, i.identity, i.title) for i in plan.retired)
     steps = (
         *(_step(resource, state) for resource in plan.resources),
         *_removals(retired, state),

@@ -249,6 +249,12 @@ def test_verify_reports_unmanaged_rules_and_connectors_failing_only_with_strict(
     source = verify()
     assert "[switch] $Strict" in source and "[string] $StatePath" in source
     unmanaged = function_body(source, "Test-JgUnmanaged")
+    # Retired objects have their own rows, PASS or PRESENT.
+    assert (
+        "@(@($Desired) + @($Retire)" in unmanaged
+        and "$retiredConnectors -contains $name" in unmanaged
+    )
+    assert "Test-JgDomainCovers" in unmanaged
     assert unmanaged.count("Status   = 'UNMANAGED'") == 2
     assert (
         "Get-JgOutboundConnectors" in unmanaged and "Get-JournalRule -ErrorAction Stop" in unmanaged

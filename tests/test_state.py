@@ -453,7 +453,7 @@ def test_connector_settings_apply_refuses_or_warns_about() -> None:
     assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG422"]
     state["outbound_connectors"][0]["SmtpDaneMode"] = "Opportunistic"
     state["outbound_connectors"][0]["RouteAllMessagesViaOnPremises"] = True
-    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG419"]
+    assert [c for c, _ in codes(live(MIMECAST, state))] == ["JG416"]
     hybrid = {
         **state["outbound_connectors"][0],
         "Name": "Hybrid",
@@ -470,3 +470,13 @@ def test_two_objects_with_one_spec_name_stop_apply() -> None:
     rule = state["journal_rules"][0]
     state["journal_rules"].append({**rule, "Name": rule["Name"].upper()})
     assert "JG424" in [c for c, _ in codes(live(MIMECAST, state))]
+
+
+def test_plan_removes_what_the_specs_retire_section_names() -> None:
+    cutover = ROOT / "docs" / "migration" / "contoso-cloudflare-cutover.yaml"
+    state = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
+    mimecast = state_of(MIMECAST)
+    state["journal_rules"] += mimecast["journal_rules"]
+    result = live(cutover, state)
+    removed = [(s.type, s.identity) for s in result.steps if s.action == "remove"]
+    assert removed == [("JournalRule", "Journal all messages to Mimecast")]

@@ -842,15 +842,12 @@ function Test-JgPreflight {
 }
 
 function Test-JgAdoptedConnector {
-    # Warnings about the spec's connector as the tenant has it: settings that may have kept
-    # journal reports from the archive until now.
+    # A warning about the spec's connector as the tenant has it: test mode may have kept journal
+    # reports from the archive until now (Test-JgConnectorTakeover refuses routing on-premises).
     foreach ($connector in (Get-JgOutboundConnectors)) {
         if ([string] $connector.Name -ne $Journalgen.ConnectorName) { continue }
         if ((Get-JgProperty -Object $connector -Name 'TestMode') -eq $true) {
             Write-Warning "Outbound connector '$($connector.Name)' is in test mode; journal reports may not have reached the archive (apply.ps1 turns test mode off)."
-        }
-        if ((Get-JgProperty -Object $connector -Name 'RouteAllMessagesViaOnPremises') -eq $true) {
-            Write-Warning "Outbound connector '$($connector.Name)' routes all mail via on-premises; journal reports may not reach the archive (apply.ps1 does not manage RouteAllMessagesViaOnPremises)."
         }
     }
 }
