@@ -480,3 +480,25 @@ def test_plan_removes_what_the_specs_retire_section_names() -> None:
     result = live(cutover, state)
     removed = [(s.type, s.identity) for s in result.steps if s.action == "remove"]
     assert removed == [("JournalRule", "Journal all messages to Mimecast")]
+
+
+def test_every_setting_the_plan_manages_is_a_property_of_the_captured_state() -> None:
+    # Otherwise plan would read the missing property as unset and report a change on every run.
+    from pydantic import BaseModel
+
+    from journalgen import state as models
+    from journalgen.compiler import check_source, plan_for
+    from tests.conftest import SAMPLES
+
+    by_type: dict[str, type[BaseModel]] = {
+        "MailContact": models.MailContact,
+        "OutboundConnector": models.OutboundConnector,
+        "TransportConfig": models.TransportConfig,
+        "JournalRule": models.JournalRule,
+    }
+    missing = set()
+    for sample in SAMPLES:
+        for resource in plan_for(check_source(sample.read_bytes(), sample.name)).resources:
+            known = {f.alias for f in by_type[resource.type].model_fields.values()}
+            missing |= {(resource.type, s.name) for s in resource.settings if s.name not in known}
+    assert missing == set(), "add these to journalgen/state.py and templates/engine/state.ps1.j2"
