@@ -61,15 +61,20 @@ def expand_inputs(paths: Iterable[str]) -> Iterator[Path]:
 
 def read_spec(path: Path) -> bytes:
     """The spec's bytes (``-``: standard input), reading no more than one byte past the size limit."""
-    import sys
-
     from journalgen.loader import MAX_BYTES
+
+    return _read_limited(path, MAX_BYTES)
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    """No more than one byte past ``limit`` of a file (``-``: standard input), or JG001."""
+    import sys
 
     try:
         if str(path) == STDIN:
-            return sys.stdin.buffer.read(MAX_BYTES + 1)
+            return sys.stdin.buffer.read(limit + 1)
         with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
+            return handle.read(limit + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise SpecError(
@@ -512,14 +517,25 @@ def read_state(path: Path) -> bytes:
     """A state file's bytes, reading no more than one byte past the state size limit."""
     from journalgen.state import MAX_BYTES
 
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise SpecError(
-            [Diagnostic(str(path), 1, 1, "JG001", f"cannot read the file: {reason}")]
-        ) from None
+    return _read_limited(path, MAX_BYTES)
+
+
+def probe(cloud: str) -> bytes:
+    """The probe script for a test tenant in ``cloud``."""
+    from journalgen.emit import render_probe
+
+    return render_probe(cloud)
+
+
+def capture_script(organization: str | None, cloud: str) -> bytes:
+    """The read-only capture script; ``ValueError`` when ``organization`` cannot be in ``cloud``."""
+    from journalgen.capture import organization_problem
+    from journalgen.emit import render_capture
+
+    problem = None if organization is None else organization_problem(organization, cloud)
+    if problem is not None:
+        raise ValueError(problem)
+    return render_capture(organization, cloud)
 
 
 @dataclass(frozen=True, slots=True)

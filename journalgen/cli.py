@@ -57,6 +57,36 @@ jobs_option = click.option(
 )
 
 
+def cloud_option(help: str) -> Callable[[F], F]:
+    """``--cloud``: the Microsoft 365 cloud a script signs in to."""
+    return click.option(
+        "--cloud",
+        type=click.Choice(list(CLOUDS)),
+        default="commercial",
+        show_default=True,
+        help=help,
+    )
+
+
+output_option = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout."
+)
+
+
+def _deliver(data: bytes, output: str | None) -> None:
+    """Write ``data`` to ``output`` atomically, or as bytes to standard output."""
+    if output:
+        from pathlib import Path
+
+        from journalgen.write import write_atomic
+
+        write_atomic(Path(output), data)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
 def _fail(message: str, code: int, *, label: str = "error") -> NoReturn:
     click.echo(f"journalgen: {label}: {message}", err=True)
     sys.exit(code)
@@ -203,26 +233,18 @@ def check(
 
 @main.command(short_help="Print one spec's apply script.")
 @click.argument("spec", type=click.Path())
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@output_option
 @strict_option
 @format_option
 def render(spec: str, output: str | None, strict: bool, fmt: str) -> None:
     """Print the apply script of SPEC (- reads standard input), or write it with -o."""
-    from pathlib import Path
-
     from journalgen import app
-    from journalgen.write import write_atomic
 
     outcome, script = app.render(spec, strict=strict)
     _emit(fmt, outcome, err=True)
     if script is None:
         sys.exit(1)
-    if output:
-        write_atomic(Path(output), script)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(script)
-        sys.stdout.buffer.flush()
+    _deliver(script, output)
 
 
 @main.command(short_help="Print the engine a board reviews once per release.")
@@ -235,36 +257,19 @@ def engine(hash_only: bool) -> None:
     """
     from journalgen import app
 
-    sys.stdout.flush()
-    sys.stdout.buffer.write(app.engine(hash_only=hash_only))
-    sys.stdout.buffer.flush()
+    _deliver(app.engine(hash_only=hash_only), None)
 
 
 @main.command(short_help="Write a probe script for a test tenant.")
-@click.option(
-    "--cloud",
-    type=click.Choice(list(CLOUDS)),
-    default="commercial",
-    show_default=True,
-    help="The test tenant's Microsoft 365 cloud.",
-)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@cloud_option("The test tenant's Microsoft 365 cloud.")
+@output_option
 def probe(cloud: str, output: str | None) -> None:
     """Write probe.ps1: run it in a TEST tenant to settle what the scripts assume and no
     document settles (see docs/first-run.md). It refuses to run without -TestTenant.
     """
-    from pathlib import Path
+    from journalgen import app
 
-    from journalgen.emit import render_probe
-    from journalgen.write import write_atomic
-
-    script = render_probe(cloud)
-    if output:
-        write_atomic(Path(output), script)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(script)
-        sys.stdout.buffer.flush()
+    _deliver(app.probe(cloud), output)
 
 
 @main.command(
@@ -274,35 +279,19 @@ def probe(cloud: str, output: str | None) -> None:
     "--organization",
     help="The tenant's initial domain: the script stops in any other tenant.",
 )
-@click.option(
-    "--cloud",
-    type=click.Choice(list(CLOUDS)),
-    default="commercial",
-    show_default=True,
-    help="The tenant's Microsoft 365 cloud.",
-)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@cloud_option("The tenant's Microsoft 365 cloud.")
+@output_option
 def capture_script(organization: str | None, cloud: str, output: str | None) -> None:
     """Write capture.ps1: a read-only script that writes the tenant's journaling state for
     `plan` and `import` (docs/state.md), for a tenant that has no spec yet.
     """
-    from pathlib import Path
+    from journalgen import app
 
-    from journalgen.capture import organization_problem
-    from journalgen.emit import render_capture
-    from journalgen.write import write_atomic
-
-    if organization is not None:
-        problem = organization_problem(organization, cloud)
-        if problem is not None:
-            raise click.BadParameter(problem, param_hint="'--organization'")
-    script = render_capture(organization, cloud)
-    if output:
-        write_atomic(Path(output), script)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(script)
-        sys.stdout.buffer.flush()
+    try:
+        script = app.capture_script(organization, cloud)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--organization'") from None
+    _deliver(script, output)
 
 
 @main.command(short_help="Print the spec's JSON Schema.")
