@@ -44,14 +44,6 @@ def _hosts(value: Sequence[str]) -> frozenset[str]:
     return frozenset(h.lower() for h in value)
 
 
-def _fmt(preset: Preset, region: str | None, domain: str) -> dict[str, str]:
-    fmt = {"primary_domain": domain, "region": region or ""}
-    journal_domain = preset.lookup("journal_domain", region)
-    if journal_domain is not None and journal_domain.value is not None:
-        fmt["journal_domain"] = str(journal_domain.value).format(**fmt)
-    return fmt
-
-
 def _address_pattern(sourced: Sourced[str] | None, fmt: dict[str, str]) -> re.Pattern[str] | None:
     """The journal addresses a preset's value or placeholder stands for."""
     if sourced is None:
@@ -78,7 +70,7 @@ def recognise(
             continue
         regions: list[str | None] = [*preset.regions] or [None]
         for region in regions:
-            fmt = _fmt(preset, region, primary_domain)
+            fmt = preset.template_values(region, primary_domain)
             score, why = 0, list[str]()
             pattern = _address_pattern(preset.lookup("journal_address", region), fmt)
             if pattern is not None and pattern.fullmatch(address):
@@ -214,7 +206,7 @@ def render(captured: Captured, request: ImportRequest) -> str:
             known["custom"], None, "no preset matched"
         )
     preset, region = chosen.preset, chosen.region
-    fmt = {**_fmt(preset, region, primary), "journal_domain": journal_domain}
+    fmt = {**preset.template_values(region, primary), "journal_domain": journal_domain}
     out = _Lines()
     out.lines.append(f"# yaml-language-server: $schema={SCHEMA_LINE}")
     out.lines.append("#")

@@ -136,7 +136,7 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
         sourced = preset.lookup("journal_address", region)
         like = ""
         if sourced is not None and sourced.placeholder is not None:
-            like = f", like {fill_placeholder(sourced.placeholder, _fmt(preset, region, domain))}"
+            like = f", like {fill_placeholder(sourced.placeholder, preset.template_values(region, domain))}"
         answer = ask(
             f"The journal address {preset.display_name} issued for this tenant{like} "
             "(empty: write a placeholder to fill in later)",
@@ -155,14 +155,6 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
         ndr_address=ndr,
         journal_address=journal_address,
     )
-
-
-def _fmt(preset: Preset, region: str | None, domain: str) -> dict[str, str]:
-    fmt = {"primary_domain": domain, "region": region or ""}
-    journal_domain = preset.lookup("journal_domain", region)
-    if journal_domain is not None and journal_domain.value is not None:
-        fmt["journal_domain"] = str(journal_domain.value).format(**fmt)
-    return fmt
 
 
 def _wrap(text: str, indent: str, prefix: str = "# ") -> list[str]:
@@ -223,7 +215,7 @@ def render(request: InitRequest) -> str:
     preset = presets()[request.vendor]
     region = request.region
     domain = request.domain
-    fmt = _fmt(preset, region, domain)
+    fmt = preset.template_values(region, domain)
     w = _Writer(preset, fmt)
     where = preset.display_name
     if region is not None:

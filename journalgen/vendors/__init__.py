@@ -109,6 +109,14 @@ class Preset(_Model):
         vendor_level: Sourced[Any] | None = getattr(self, key)
         return vendor_level
 
+    def template_values(self, region: str | None, primary_domain: str) -> dict[str, str]:
+        """The names a preset value may use (``{primary_domain}``, ...), filled in for a tenant."""
+        values = {"primary_domain": primary_domain, "region": region or ""}
+        journal_domain = self.lookup("journal_domain", region)
+        if journal_domain is not None and journal_domain.value is not None:
+            values["journal_domain"] = str(journal_domain.value).format(**values)
+        return values
+
     def needs_region(self, key: str) -> bool:
         """Only the regions, not the vendor as a whole, have an entry for ``key``."""
         return (
