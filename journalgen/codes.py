@@ -37,6 +37,8 @@ class Code:
     # A captured state that reports this code when EXAMPLE_BASE is planned against it: raw bytes,
     # or top-level keys replacing those of EXAMPLE_STATE.
     state_example: bytes | dict[str, Any] | None = None
+    # Overrides of EXAMPLE_BASE for the spec the state example is planned with (its retire section).
+    state_spec: dict[str, Any] | None = None
 
 
 # The spec each example overrides: small, valid, and with no warnings of its own.
@@ -94,6 +96,17 @@ _EXAMPLE_CONNECTOR = {
     "TestMode": False,
     "RouteAllMessagesViaOnPremises": False,
     "Comment": None,
+}
+
+_EXAMPLE_CONTACT = {
+    "Name": "Old journal contact",
+    "ExternalEmailAddress": "SMTP:journaling@journal.contoso.com",
+    "DisplayName": "Old journal contact",
+    "Alias": "OldJournal",
+    "FirstName": None,
+    "Initials": None,
+    "LastName": None,
+    "HiddenFromAddressListsEnabled": True,
 }
 
 CODES: dict[str, Code] = {
@@ -768,20 +781,7 @@ CODES: dict[str, Code] = {
             "journal-address-held",
             "The journal address belongs to another recipient, which the spec does not describe; apply.ps1 would stop in its preflight.",
             "apply.ps1 preflight",
-            state_example={
-                "mail_contacts": [
-                    {
-                        "Name": "Old journal contact",
-                        "ExternalEmailAddress": "SMTP:journaling@journal.contoso.com",
-                        "DisplayName": "Old journal contact",
-                        "Alias": "OldJournal",
-                        "FirstName": None,
-                        "Initials": None,
-                        "LastName": None,
-                        "HiddenFromAddressListsEnabled": True,
-                    }
-                ]
-            },
+            state_example={"mail_contacts": [_EXAMPLE_CONTACT]},
         ),
         Code(
             "JG414",
@@ -923,6 +923,39 @@ CODES: dict[str, Code] = {
                     {**_EXAMPLE_RULE, "Name": "Journal all mail"},
                     {**_EXAMPLE_RULE, "Name": "journal all mail"},
                 ]
+            },
+        ),
+        Code(
+            "JG425",
+            E,
+            "rule-uses-retired-contact",
+            "A journal rule the spec neither describes nor retires journals to a contact the spec retires: removing the contact would silently end that rule's journaling, so apply.ps1's preflight stops.",
+            "apply.ps1 preflight",
+            state_spec={"retire": {"contacts": ["Old journal contact"]}},
+            state_example={
+                "journal_rules": [{**_EXAMPLE_RULE, "JournalEmailAddress": "old@archive.example"}],
+                "mail_contacts": [
+                    {**_EXAMPLE_CONTACT, "ExternalEmailAddress": "SMTP:old@archive.example"}
+                ],
+            },
+        ),
+        Code(
+            "JG426",
+            E,
+            "rule-uses-retired-connector",
+            "A journal rule the spec neither describes nor retires journals to an address a connector the spec retires routes (its recipient domains, less those the spec's connector keeps): removing the connector would silently reroute that rule's reports, so apply.ps1's preflight stops.",
+            "apply.ps1 preflight",
+            state_spec={"retire": {"connectors": ["Old archive"]}},
+            state_example={
+                "journal_rules": [{**_EXAMPLE_RULE, "JournalEmailAddress": "j@archive.example"}],
+                "outbound_connectors": [
+                    {
+                        **_EXAMPLE_CONNECTOR,
+                        "Name": "Old archive",
+                        "RecipientDomains": ["*.example"],
+                        "SmartHosts": ["smtp.archive.example"],
+                    }
+                ],
             },
         ),
         # --- across specs: one tenant, and a spec's earlier version ---

@@ -299,7 +299,66 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                 f"journal rule '{rule.name}' also journals to {r.journal_address} but is not in "
                 "the spec; messages may be journaled twice",
             )
+    _stranded(plan, state, retired, p)
     return sorted(p.found, key=Diagnostic.sort_key)
+
+
+def _routes(pattern: str, domain: str) -> bool:
+    # The engine's Test-JgDomainCovers: checks.covers, plus Exchange's '*' for every domain.
+    return pattern == "*" or covers(pattern, domain)
+
+
+def _stranded(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Problems) -> None:
+    # apply.ps1's Test-JgRetirePreflight: a rule outside the spec (neither the spec's nor retired)
+    # that journals to a retired contact, or through a retired connector, would lose its target.
+    if not retired:
+        return
+    kept = {rule.identity.casefold() for rule in plan.rules}
+    kept |= {item.identity.casefold() for item in retired if item.type == "JournalRule"}
+    rules = [
+        (i, rule, address)
+        for i, rule in enumerate(state.journal_rules)
+        if rule.name.casefold() not in kept
+        and isinstance(address := _address(rule.journal_email_address), str)
+    ]
+    journal_address = _address(plan.resolved.journal_address)
+    own = {d.casefold() for d in plan.resolved.connector.recipient_domains}
+    for item in retired:
+        if item.type not in ("MailContact", "OutboundConnector"):
+            continue
+        items: Sequence[Any] = getattr(state, _SECTION[item.type])
+        found = _find(items, item.identity)
+        if found is None:
+            continue
+        current = items[found]
+        if item.type == "MailContact":
+            contact = _address(current.external_email_address)
+            # The spec's own contact takes over its own journal address (a renamed contact).
+            if contact == journal_address:
+                continue
+            for i, rule, address in rules:
+                raw = rule.journal_email_address
+                if raw.casefold() == item.identity.casefold() or address == contact:
+                    p.add(
+                        ("journal_rules", i, "JournalEmailAddress"),
+                        "JG425",
+                        f"journal rule '{rule.name}' journals to {raw}, retired contact "
+                        f"'{item.identity}', but is not in the spec; apply.ps1 would stop. Retire "
+                        "the rule too, or keep the contact",
+                    )
+            continue
+        domains = [d.casefold() for d in current.recipient_domains]
+        domains = [d for d in domains if d not in own]
+        for i, rule, address in rules:
+            domain = address.rpartition("@")[2]
+            if any(_routes(d, domain) for d in domains):
+                p.add(
+                    ("journal_rules", i, "JournalEmailAddress"),
+                    "JG426",
+                    f"journal rule '{rule.name}' journals to {rule.journal_email_address} "
+                    f"through retired connector '{item.identity}', but is not in the spec; "
+                    "apply.ps1 would stop. Retire the rule too, or keep the connector",
+                )
 
 
 def _unique_names(plan: Plan, state: TenantState, p: _Problems) -> None:

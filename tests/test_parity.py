@@ -52,13 +52,9 @@ ENGINE_TO_PLAN: dict[str, str | Pending | Undecidable] = {
     "already exists and also routes mail for": "JG416",
     "already exists as an OnPremises (hybrid) connector": "JG416",
     "already exists with RouteAllMessagesViaOnPremises set": "JG416",
-    # Test-JgRetirePreflight: decidable from a state, not decided by plan yet.
-    "retired contact": Pending(
-        "plan does not yet check rules outside the spec that use a retired contact"
-    ),
-    "through retired connector": Pending(
-        "plan does not yet check rules outside the spec that journal through a retired connector"
-    ),
+    # Test-JgRetirePreflight
+    "retired contact": "JG425",
+    "through retired connector": "JG426",
     # Get-JgOne, which every read by identity goes through.
     "objects; the module may return every object": "JG424",
     "Cannot read an object of type": Undecidable(

@@ -346,6 +346,127 @@ def test_retired_objects_are_removed_after_the_rest_rules_first() -> None:
     assert result.counts()["remove"] == 2
 
 
+CUTOVER = ROOT / "docs" / "migration" / "contoso-cloudflare-cutover.yaml"
+
+
+def before_cutover(*rules: tuple[str, str]) -> dict[str, Any]:
+    """The tenant between the parallel run and the cutover: Cloudflare's objects and Mimecast's,
+    with extra rules (name, address) neither spec describes."""
+    state: dict[str, Any] = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
+    mimecast = state_of(MIMECAST)
+    for section in ("journal_rules", "outbound_connectors", "mail_contacts"):
+        state[section] += mimecast[section]
+    template = mimecast["journal_rules"][0]
+    state["journal_rules"] += [
+        {**template, "Name": name, "JournalEmailAddress": address} for name, address in rules
+    ]
+    return state
+
+
+def test_the_cutover_itself_strands_no_rule() -> None:
+    # The spec's own rule and the retired Mimecast rule are not "outside the spec".
+    result = live(CUTOVER, before_cutover())
+    assert not [c for c, _ in codes(result) if c in ("JG425", "JG426")]
+    assert [s.identity for s in result.steps if s.action == "remove"] == [
+        "Journal all messages to Mimecast",
+        "Microsoft 365 to Mimecast",
+        "SMTP Journaling",
+    ]
+
+
+def test_a_rule_outside_the_spec_to_a_retired_contact_and_connector_stops_apply() -> None:
+    state = before_cutover(("Journal executives", "SMTP:Journaling@Journal.Contoso.com"))
+    result = live(CUTOVER, state)
+    # Each error points at the rule's address in the state file.
+    lines = encode(state).decode().splitlines()
+    line = 1 + next(i for i, text in enumerate(lines) if "SMTP:Journaling@Journal" in text)
+    assert [(d.code, d.line) for d in result.problems if d.is_error] == [
+        ("JG425", line),
+        ("JG426", line),
+    ]
+    assert result.has_errors
+    [contact, connector] = [m for c, m in codes(result) if c in ("JG425", "JG426")]
+    assert contact == (
+        "journal rule 'Journal executives' journals to SMTP:Journaling@Journal.Contoso.com, "
+        "retired contact 'SMTP Journaling', but is not in the spec; apply.ps1 would stop. "
+        "Retire the rule too, or keep the contact"
+    )
+    assert "through retired connector 'Microsoft 365 to Mimecast'" in connector
+
+
+def test_a_rule_retired_in_another_case_is_not_stranded() -> None:
+    state = before_cutover(("journal ALL messages to mimecast", "journaling@journal.contoso.com"))
+    state["journal_rules"] = [
+        r for r in state["journal_rules"] if r["Name"] != "Journal all messages to Mimecast"
+    ]
+    assert not [c for c, _ in codes(live(CUTOVER, state)) if c in ("JG425", "JG426")]
+
+
+def test_a_rule_to_another_address_is_not_stranded() -> None:
+    state = before_cutover(("Journal legal", "legal@archive.example"))
+    assert not [c for c, _ in codes(live(CUTOVER, state)) if c in ("JG425", "JG426")]
+
+
+def test_only_the_retired_connector_catches_a_rule_its_domains_route() -> None:
+    # Another address on the retired connector's domain: no contact, but the connector's route.
+    state = before_cutover(("Journal legal", "legal@journal.contoso.com"))
+    assert [c for c, _ in codes(live(CUTOVER, state)) if c in ("JG425", "JG426")] == ["JG426"]
+    # A wildcard, and '*', route subdomains; the bare domain is not under '*.'.
+    state["outbound_connectors"][-1]["RecipientDomains"] = ["*.contoso.com"]
+    assert "JG426" in [c for c, _ in codes(live(CUTOVER, state))]
+    state["journal_rules"][-1]["JournalEmailAddress"] = "legal@contoso.com"
+    assert "JG426" not in [c for c, _ in codes(live(CUTOVER, state))]
+    state["outbound_connectors"][-1]["RecipientDomains"] = ["*"]
+    assert "JG426" in [c for c, _ in codes(live(CUTOVER, state))]
+
+
+def test_domains_the_specs_connector_keeps_strand_nothing() -> None:
+    state = before_cutover(("Journal legal", "legal@journaling.mxrecord.io"))
+    state["outbound_connectors"][-1]["RecipientDomains"] = [
+        "journal.contoso.com",
+        "JOURNALING.mxrecord.io",
+    ]
+    assert "JG426" not in [c for c, _ in codes(live(CUTOVER, state))]
+
+
+def test_a_rule_naming_the_retired_contact_is_stranded() -> None:
+    # Exchange may show a rule's target as the contact's name; apply compares that too.
+    state = before_cutover(("Journal executives", "smtp journaling"))
+    assert [c for c, _ in codes(live(CUTOVER, state)) if c in ("JG425", "JG426")] == ["JG425"]
+
+
+def test_a_retired_contact_holding_the_journal_address_strands_nothing() -> None:
+    # A renamed contact: the spec's own contact takes its address over, rules keep journaling.
+    state = state_of(MIMECAST)
+    contact = state["mail_contacts"][0]
+    state["mail_contacts"][0] = {**contact, "Name": "Old name"}
+    state["journal_rules"][0]["Name"] = "Unmanaged rule"
+    retired = (Retired("MailContact", "Old name", "Mail contact 'Old name'"),)
+    assert "JG425" not in [c for c, _ in codes(live(MIMECAST, state, retired))]
+    state["mail_contacts"][0]["ExternalEmailAddress"] = "SMTP:old@journal.contoso.com"
+    state["journal_rules"][0]["JournalEmailAddress"] = "old@journal.contoso.com"
+    assert "JG425" in [c for c, _ in codes(live(MIMECAST, state, retired))]
+
+
+def test_a_retired_object_the_tenant_lacks_strands_nothing() -> None:
+    state = before_cutover(("Journal executives", "journaling@journal.contoso.com"))
+    state["mail_contacts"] = state["mail_contacts"][:1]
+    state["outbound_connectors"] = state["outbound_connectors"][:1]
+    assert not [c for c, _ in codes(live(CUTOVER, state)) if c in ("JG425", "JG426")]
+
+
+def test_build_refuses_a_state_with_a_stranded_rule(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(
+        encode(before_cutover(("Journal executives", "journaling@journal.contoso.com")))
+    )
+    out = tmp_path / "out"
+    result = run("build", str(CUTOVER), "--out-dir", str(out), "--state", str(path))
+    assert result.exit_code == 1, result.output
+    assert "error[JG425]" in result.output and "error[JG426]" in result.output
+    assert not out.exists()
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
@@ -473,11 +594,10 @@ def test_two_objects_with_one_spec_name_stop_apply() -> None:
 
 
 def test_plan_removes_what_the_specs_retire_section_names() -> None:
-    cutover = ROOT / "docs" / "migration" / "contoso-cloudflare-cutover.yaml"
     state = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
     mimecast = state_of(MIMECAST)
     state["journal_rules"] += mimecast["journal_rules"]
-    result = live(cutover, state)
+    result = live(CUTOVER, state)
     removed = [(s.type, s.identity) for s in result.steps if s.action == "remove"]
     assert removed == [("JournalRule", "Journal all messages to Mimecast")]
 

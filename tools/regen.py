@@ -429,7 +429,9 @@ def state_source(code: str) -> bytes | None:
 
 
 def state_example_message(code: str) -> str | None:
-    """What ``journalgen plan`` of EXAMPLE_BASE reports for the documented state of ``code``."""
+    """What ``journalgen plan`` of EXAMPLE_BASE (with the code's ``state_spec``) reports for the
+    documented state of ``code``.
+    """
     from journalgen.compiler import check_source, plan_for
     from journalgen.live import plan_against
     from journalgen.state import load_state
@@ -437,7 +439,8 @@ def state_example_message(code: str) -> str | None:
     source = state_source(code)
     if source is None:
         return None
-    checked = check_source(trigger_source_of(EXAMPLE_BASE), "spec.yaml")
+    spec = _merge(EXAMPLE_BASE, CODES[code].state_spec or {})
+    checked = check_source(trigger_source_of(spec), "spec.yaml")
     try:
         found = list(plan_against(plan_for(checked), load_state(source, "state.json")).problems)
     except SpecError as exc:
