@@ -264,3 +264,14 @@ def test_verify_reports_unmanaged_rules_and_connectors_failing_only_with_strict(
     assert "$failing = @($rows | Where-Object { Test-JgFailing -Row $_ })" in source
     # -JsonPath still works this release, and says it is deprecated.
     assert "-JsonPath is deprecated" in source
+
+
+def test_verify_captures_the_retired_contacts_plan_needs() -> None:
+    # plan shows a retired contact's removal, and the rules it would strand, only if the state
+    # holds it, whatever targets it.
+    engine = engine_text("verify.ps1")
+    call = next(line for line in engine.splitlines() if "Get-JgState -Organization" in line)
+    assert "-ContactNames $contactNames" in call
+    names = next(line for line in engine.splitlines() if line.strip().startswith("$contactNames ="))
+    assert "$Journalgen.ContactName" in names
+    assert "$Retire | Where-Object { $_.Type -eq 'MailContact' }" in names

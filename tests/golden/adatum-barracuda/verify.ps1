@@ -760,7 +760,9 @@ function Write-JgUnmanagedNote {
 function Save-JgVerifyState {
     # -StatePath: the whole tenant as journalgen-state/1, with the spec's names looked up too.
     param([string] $Path)
-    $state = Get-JgState -Organization $Journalgen.Organization.ToLowerInvariant() -ContactNames @($Journalgen.ContactName) -RecipientIdentities @($Journalgen.JournalAddress, $Journalgen.NdrAddress)
+    # Retired contacts too: plan needs them to show their removal and the rules they would strand.
+    $contactNames = @(@($Journalgen.ContactName) + @($Retire | Where-Object { $_.Type -eq 'MailContact' } | ForEach-Object { [string] $_.Identity }))
+    $state = Get-JgState -Organization $Journalgen.Organization.ToLowerInvariant() -ContactNames $contactNames -RecipientIdentities @($Journalgen.JournalAddress, $Journalgen.NdrAddress)
     Save-JgState -State $state -Path $Path
 }
 function Test-JgResource {
