@@ -22,6 +22,7 @@ from pydantic.fields import FieldInfo
 
 from journalgen import textpolicy
 from journalgen.app import SCHEMA_FILE
+from journalgen.clouds import INITIAL_SUFFIXES
 from journalgen.codes import CODES, EXAMPLE_BASE, EXAMPLE_CUSTOM, EXAMPLE_STATE
 from journalgen.errors import SpecError
 from journalgen.spec import Spec, json_schema, nested_model, wiring_of
@@ -32,7 +33,9 @@ _VALUE_KINDS: dict[object, str] = {
     textpolicy.safe_text: "text",
     textpolicy.domain: "domain name",
     textpolicy.wildcard_domain: "domain name, or `*.` and a domain name",
-    textpolicy.onmicrosoft_domain: "`.onmicrosoft.com` domain name",
+    textpolicy.onmicrosoft_domain: "initial domain: a name and "
+    + ", ".join(f"`{suffix}`" for suffix in INITIAL_SUFFIXES[:-1])
+    + f" or `{INITIAL_SUFFIXES[-1]}`, as `tenant.cloud` decides",
     textpolicy.address: "email address",
     textpolicy.alias: "alias",
     textpolicy.smart_host: "host name, IPv4/IPv6 address or CIDR range",
