@@ -34,6 +34,8 @@ class Outcome:
     failed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     signed: int = 0
+    # The `.journalgen-version` that refused this journalgen; nothing else was read then.
+    refused_by: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -63,10 +65,10 @@ def read_spec(path: Path) -> bytes:
     """The spec's bytes (``-``: standard input), reading no more than one byte past the size limit."""
     from journalgen.loader import MAX_BYTES
 
-    return _read_limited(path, MAX_BYTES)
+    return _read_limited(path, MAX_BYTES, "file or folder")
 
 
-def _read_limited(path: Path, limit: int) -> bytes:
+def _read_limited(path: Path, limit: int, absent: str) -> bytes:
     """No more than one byte past ``limit`` of a file (``-``: standard input), or JG001."""
     import sys
 
@@ -75,11 +77,11 @@ def _read_limited(path: Path, limit: int) -> bytes:
             return sys.stdin.buffer.read(limit + 1)
         with path.open("rb") as handle:
             return handle.read(limit + 1)
+    except FileNotFoundError:
+        message = f"does not exist: no {absent} by this name"
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise SpecError(
-            [Diagnostic(str(path), 1, 1, "JG001", f"cannot read the file: {reason}")]
-        ) from None
+        message = f"cannot read the file: {exc.strerror or type(exc).__name__}"
+    raise SpecError([Diagnostic(str(path), 1, 1, "JG001", message)])
 
 
 def _pinned(outcome: Outcome) -> bool:
@@ -90,14 +92,14 @@ def _pinned(outcome: Outcome) -> bool:
     if found:
         outcome.files.append(found[0].file)
         outcome.add(found[0].file, found)
+        outcome.refused_by = found[0].file
     return not found
 
 
 def _files_only(paths: Sequence[str], command: str) -> None:
     if STDIN in paths:
         raise UsageError(
-            f"{command} needs spec files: '-' (standard input) works with validate, render "
-            "and explain"
+            f"{command} needs spec files: '-' (standard input) works with validate and explain"
         )
 
 
@@ -451,6 +453,12 @@ def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
     """The apply script of one spec, in memory."""
     from journalgen.compiler import check_source, compile_bundle
 
+    if path == STDIN:
+        # The script names its spec (SpecName, the backup file), and standard input has no name.
+        raise UsageError(
+            "render needs a spec file, since the script is named after it: '-' (standard input) "
+            "works with validate and explain"
+        )
     outcome = Outcome(files=[path])
     try:
         checked = check_source(read_spec(Path(path)), path, strict=strict)
@@ -517,7 +525,7 @@ def read_state(path: Path) -> bytes:
     """A state file's bytes, reading no more than one byte past the state size limit."""
     from journalgen.state import MAX_BYTES
 
-    return _read_limited(path, MAX_BYTES)
+    return _read_limited(path, MAX_BYTES, "file")
 
 
 def probe(cloud: str) -> bytes:
@@ -528,13 +536,13 @@ def probe(cloud: str) -> bytes:
 
 
 def capture_script(organization: str | None, cloud: str) -> bytes:
-    """The read-only capture script; ``ValueError`` when ``organization`` cannot be in ``cloud``."""
+    """The read-only capture script; a usage error when ``organization`` cannot be in ``cloud``."""
     from journalgen.capture import organization_problem
     from journalgen.emit import render_capture
 
     problem = None if organization is None else organization_problem(organization, cloud)
     if problem is not None:
-        raise ValueError(problem)
+        raise UsageError(f"--organization: {problem}")
     return render_capture(organization, cloud)
 
 

@@ -81,6 +81,7 @@ def _deliver(data: bytes, output: str | None) -> None:
         from journalgen.write import write_atomic
 
         write_atomic(Path(output), data)
+        click.echo(f"wrote {output}", err=True)
         return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
@@ -90,6 +91,15 @@ def _deliver(data: bytes, output: str | None) -> None:
 def _fail(message: str, code: int, *, label: str = "error") -> NoReturn:
     click.echo(f"journalgen: {label}: {message}", err=True)
     sys.exit(code)
+
+
+def _refused(outcome: Outcome) -> bool:
+    """Say so on standard error when the spec repository's pin refused this journalgen."""
+    if outcome.refused_by is None:
+        return False
+    message = f"{outcome.refused_by} does not allow journalgen {__version__}: nothing was read"
+    click.echo(message, err=True)
+    return True
 
 
 def _emit(fmt: str, outcome: Outcome, *, err: bool) -> None:
@@ -138,7 +148,7 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     if fmt == "text":
         if outcome.ok:
             click.echo(f"{len(outcome.files)} spec(s) valid", err=True)
-        else:
+        elif not _refused(outcome):
             click.echo(
                 f"{len(outcome.failed)} of {len(outcome.files)} spec(s) have errors", err=True
             )
@@ -191,10 +201,10 @@ def build(
         jobs=jobs,
     )
     _emit(fmt, outcome, err=False)
-    if fmt == "text":
+    if fmt == "text" and not _refused(outcome):
         click.echo(
-            f"built {len(outcome.files) - len(outcome.failed)} of {len(outcome.files)} spec(s) "
-            f"into {out_dir}",
+            f"built {len(outcome.files) - len(outcome.failed)} of {len(outcome.files)} "
+            f"spec(s) into {out_dir}",
             err=True,
         )
     sys.exit(0 if outcome.ok else 1)
@@ -228,6 +238,15 @@ def check(
     if fmt == "text" and outcome.ok:
         signed = f", {outcome.signed} signed script(s)" if outcome.signed else ""
         click.echo(f"{len(outcome.files)} bundle(s) up to date{signed}", err=True)
+    elif fmt == "text" and not _refused(outcome):
+        failed = [file for file in outcome.files if file in outcome.failed]
+        orphaned = str(Path(out_dir)) in outcome.failed
+        orphans = f"; {out_dir} holds a bundle with no spec" if orphaned else ""
+        click.echo(
+            f"{len(failed)} of {len(outcome.files)} spec(s) have errors or a bundle that is not "
+            f"up to date{orphans}",
+            err=True,
+        )
     sys.exit(0 if outcome.ok else 1)
 
 
@@ -237,7 +256,7 @@ def check(
 @strict_option
 @format_option
 def render(spec: str, output: str | None, strict: bool, fmt: str) -> None:
-    """Print the apply script of SPEC (- reads standard input), or write it with -o."""
+    """Print the apply script of SPEC, or write it with -o."""
     from journalgen import app
 
     outcome, script = app.render(spec, strict=strict)
@@ -264,8 +283,9 @@ def engine(hash_only: bool) -> None:
 @cloud_option("The test tenant's Microsoft 365 cloud.")
 @output_option
 def probe(cloud: str, output: str | None) -> None:
-    """Write probe.ps1: run it in a TEST tenant to settle what the scripts assume and no
-    document settles (see docs/first-run.md). It refuses to run without -TestTenant.
+    """Print the probe script (-o FILE writes it, e.g. probe.ps1). Run it in a TEST tenant to
+    settle what the scripts assume and no document settles (see docs/first-run.md); it refuses
+    to run without -TestTenant.
     """
     from journalgen import app
 
@@ -282,16 +302,13 @@ def probe(cloud: str, output: str | None) -> None:
 @cloud_option("The tenant's Microsoft 365 cloud.")
 @output_option
 def capture_script(organization: str | None, cloud: str, output: str | None) -> None:
-    """Write capture.ps1: a read-only script that writes the tenant's journaling state for
-    `plan` and `import` (docs/state.md), for a tenant that has no spec yet.
+    """Print the capture script (-o FILE writes it, e.g. capture.ps1): a read-only script that
+    writes the tenant's journaling state for `plan` and `import` (docs/state.md), for a tenant
+    that has no spec yet.
     """
     from journalgen import app
 
-    try:
-        script = app.capture_script(organization, cloud)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--organization'") from None
-    _deliver(script, output)
+    _deliver(app.capture_script(organization, cloud), output)
 
 
 @main.command(short_help="Print the spec's JSON Schema.")
@@ -404,7 +421,7 @@ def explain(spec: str, fmt: str) -> None:
 
     outcome, text = app.explain(spec, fmt)
     if text is None:
-        _emit(fmt, outcome, err=False)
+        _emit(fmt, outcome, err=fmt == "text")
         sys.exit(1)
     click.echo(text, nl=False)
 
@@ -423,7 +440,9 @@ def explain(spec: str, fmt: str) -> None:
     "--exit-code", is_flag=True, help="Exit 1 when anything would change (drift checks in CI)."
 )
 def plan(spec: str, state: str, fmt: str, exit_code: bool) -> None:
-    """Print what apply.ps1 of SPEC would create, update or remove in the tenant of STATE."""
+    """Print what apply.ps1 of SPEC would create, update or remove in the tenant captured in
+    the --state file.
+    """
     from journalgen import app
 
     planned = app.plan(spec, state, fmt)

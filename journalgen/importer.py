@@ -11,7 +11,7 @@ from journalgen.checks import covers
 from journalgen.clouds import in_initial_domain, initial_suffix
 from journalgen.errors import UsageError
 from journalgen.plan import SCOPES, TLS_SETTINGS, normalise
-from journalgen.scaffold import SCHEMA_LINE, WIDTH, yaml_scalar
+from journalgen.scaffold import SCHEMA_HEADER, WIDTH, yaml_scalar
 from journalgen.state import Captured, MailContact, OutboundConnector, TenantState
 from journalgen.state import JournalRule as StateRule
 from journalgen.vendors import Preset, Sourced, presets
@@ -208,7 +208,7 @@ def render(captured: Captured, request: ImportRequest) -> str:
     preset, region = chosen.preset, chosen.region
     fmt = {**preset.template_values(region, primary), "journal_domain": journal_domain}
     out = _Lines()
-    out.lines.append(f"# yaml-language-server: $schema={SCHEMA_LINE}")
+    out.lines.extend(SCHEMA_HEADER)
     out.lines.append("#")
     out.comment(
         f"journalgen tenant spec adopting the journaling setup of {state.organization} as "

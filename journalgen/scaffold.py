@@ -25,6 +25,12 @@ Ask = Callable[[str, str, Sequence[str] | None, bool, Check | None], str]
 WIDTH = 96
 # Where the README's layout keeps the schema, relative to a spec in specs/ (as the samples do).
 SCHEMA_LINE = f"../schemas/{SCHEMA_FILE}"
+# The first lines of a spec from init or import: the schema for editors, and where it must be.
+SCHEMA_HEADER = (
+    f"# yaml-language-server: $schema={SCHEMA_LINE}",
+    "# The path resolves for a spec in the spec repository's specs/ folder, with the schema",
+    f"# committed beside it: journalgen schema > schemas/{SCHEMA_FILE}",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,25 @@ def _needs_journal_address(preset: Preset, region: str | None) -> bool:
     return sourced is None or sourced.confidence == "unknown"
 
 
+def _refuse_missing(request: InitRequest, known: dict[str, Preset]) -> None:
+    """Without a terminal to ask at, one usage error naming every flag that is missing."""
+    preset = known.get((request.vendor or "").lower())
+    if preset is not None and preset.regions:
+        region = (request.region, f"one of: {', '.join(preset.regions)}")
+    else:  # no vendor yet: whether it needs a region is not known
+        region = (request.region if request.vendor is None else "", "if the vendor has regions")
+    wanted = [
+        ("--vendor", request.vendor, f"one of: {', '.join(known)}"),
+        ("--region", *region),
+        ("--domain", request.domain, "the tenant's primary mail domain"),
+        ("--organization", request.organization, "the tenant's initial domain"),
+        ("--ndr-address", request.ndr_address, "an address for undeliverable journal reports"),
+    ]
+    missing = [f"{flag} ({hint})" for flag, value, hint in wanted if value is None]
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}; give them, or run init in a terminal")
+
+
 def _lower_domain(address: str) -> str:
     """The address with its domain in lower case; the local part is the mailbox's to decide."""
     local, at, domain = address.rpartition("@")
@@ -87,12 +112,13 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
     ) -> str:
         if value is not None:
             return value if check is None else _checked(value, flag, check)
-        if ask is None:
-            hint = f" (one of: {', '.join(choices)})" if choices else ""
-            raise UsageError(f"missing {flag}{hint}: {question[0].lower()}{question[1:]}")
+        if ask is None:  # _refuse_missing named every missing flag already
+            raise UsageError(f"missing {flag}")
         return ask(question, flag, choices, False, check)
 
     known = presets()
+    if ask is None:
+        _refuse_missing(request, known)
     # Choices are matched case-insensitively and domains are case-insensitive names, so both are
     # written in lower case, as the presets and Exchange show them.
     vendor = need(request.vendor, "The archive vendor", "--vendor", list(known)).lower()
@@ -221,7 +247,7 @@ def render(request: InitRequest) -> str:
     if region is not None:
         where += f" ({preset.regions[region].display_name})"
 
-    w.lines.append(f"# yaml-language-server: $schema={SCHEMA_LINE}")
+    w.lines.extend(SCHEMA_HEADER)
     w.lines.append("#")
     w.comment(f"journalgen tenant spec: journal all mail of {domain} to {where}.")
     w.comment(

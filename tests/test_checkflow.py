@@ -353,7 +353,7 @@ def test_build_reports_diagnostics_on_stdout(tmp_path: Path) -> None:
     assert "built 0 of 1 spec(s)" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["validate", "render", "explain"])
+@pytest.mark.parametrize("command", ["validate", "explain"])
 def test_dash_reads_the_spec_from_standard_input(command: str) -> None:
     result = CliRunner().invoke(main, [command, "-"], input=MIMECAST.read_bytes())
     assert result.exit_code == 0, result.output

@@ -74,7 +74,7 @@ def test_invalid_spec_exits_1(specs: Path) -> None:
 def test_missing_file_exits_1_with_a_diagnostic(specs: Path) -> None:
     result = run("validate", "nope.yaml")
     assert result.exit_code == 1
-    assert result.stdout.startswith("nope.yaml:1:1: error[JG001]: cannot read the file")
+    assert result.stdout.startswith("nope.yaml:1:1: error[JG001]: does not exist")
 
 
 @pytest.mark.parametrize(

@@ -97,4 +97,4 @@ def test_explain_of_a_bad_spec_reports_its_diagnostics(tmp_path: Path) -> None:
     bad.write_text("version: 1\ntenant:\n  primary_domain: contoso\n")
     result = CliRunner().invoke(main, ["explain", str(bad)])
     assert result.exit_code == 1
-    assert "bad.yaml:3:19: error[JG106]" in result.stdout
+    assert "bad.yaml:3:19: error[JG106]" in result.stderr and result.stdout == ""
