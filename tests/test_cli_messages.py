@@ -149,3 +149,16 @@ def test_help_names_only_arguments_that_exist() -> None:
     assert "of STATE" not in plan and "--state" in plan.split("Options:")[0]
     for command in ("capture-script", "probe"):
         assert "\n  Print " in run(command, "--help").stdout
+
+
+def test_a_signature_block_needs_its_own_leading_line_break(repo: Path) -> None:
+    """What the README says is accepted: the signer's trailer starts with a line break of its own."""
+    block = b"# SIG # Begin signature block\r\n# QUJD\r\n# SIG # End signature block\r\n"
+    apply = repo / "generated" / "tenant" / "apply.ps1"
+    script = apply.read_bytes()
+    assert script.endswith(b"\r\n")
+    apply.write_bytes(script + b"\r\n" + block)
+    assert run("check", "specs", "-d", "generated").exit_code == 0
+    apply.write_bytes(script + block)
+    result = run("check", "specs", "-d", "generated")
+    assert result.exit_code == 1 and "error[JG021]" in result.stdout
