@@ -19,11 +19,12 @@ from journalgen.plan import Plan
 
 BUNDLE_FILES = ("apply.ps1", "verify.ps1", "rollback.ps1", "CHANGE.md", "manifest.json")
 
-# CHANGE.md's comparison with an earlier spec (--previous) sits between these markers.
+# CHANGE.md's comparison with an earlier spec (--previous) sits between these markers, in its
+# own section and in the warnings section; `check` sets every such block aside.
 PREVIOUS_SECTION = re.compile(
     rb"<!-- journalgen:previous -->\n.*?<!-- /journalgen:previous -->\n\n", re.DOTALL
 )
-# ... and its comparison with a captured tenant state (--state) between these.
+# ... and its comparison with a captured tenant state (--state) between these, likewise.
 STATE_SECTION = re.compile(
     rb"<!-- journalgen:state -->\n.*?<!-- /journalgen:state -->\n\n", re.DOTALL
 )
@@ -113,7 +114,7 @@ def expected_bundle(checked: Checked, found: Mapping[str, bytes]) -> dict[str, b
     rest = change
     for about, section in ((previous, PREVIOUS_SECTION), (state, STATE_SECTION)):
         if about is not None:
-            rest, found_section = section.subn(b"", rest, count=1)
+            rest, found_section = section.subn(b"", rest)
             if not found_section:
                 return fresh
     if rest != fresh["CHANGE.md"]:

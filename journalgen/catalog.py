@@ -59,6 +59,9 @@ def text() -> str:
         if preset.notes:
             lines.append("  notes:")
             lines.extend(f"    - {note}" for note in preset.notes)
+        if preset.prerequisites:
+            lines.append("  prerequisites on the archive's side:")
+            lines.extend(f"    - {item}" for item in preset.prerequisites)
     return "\n".join(lines) + "\n"
 
 
@@ -89,6 +92,7 @@ def as_json() -> str:
             ],
             "sources": dict(preset.sources),
             "notes": list(preset.notes),
+            "prerequisites": list(preset.prerequisites),
         }
         for preset in presets().values()
     ]
@@ -128,6 +132,11 @@ def markdown() -> str:
         out += ["", f"## {preset.display_name} (`{preset.name}`)", ""]
         if preset.notes:
             out += [f"- {_md(note)}" for note in preset.notes]
+            out.append("")
+        if preset.prerequisites:
+            out.append("Prerequisites on the archive's side (listed in CHANGE.md's preconditions):")
+            out.append("")
+            out += [f"- {_md(item)}" for item in preset.prerequisites]
             out.append("")
         out += ["| value | default | confidence | source |", "|---|---|---|---|"]
         rows = [(key, s) for key, s in _entries(preset, VALUE_KEYS)]

@@ -20,7 +20,8 @@ from journalgen.emit import (
     what_is_journaled,
 )
 from journalgen.live import LivePlan, format_value, summary
-from journalgen.plan import Plan, Resource, Value
+from journalgen.plan import Plan, Resource, Setting, Value
+from journalgen.vendors import presets
 
 # The spec's change: section as CHANGE.md's table and the manifest's "change" record show it.
 CHANGE_LABELS = {
@@ -105,6 +106,9 @@ def dropped(old: Plan, new: Plan) -> list[Finding]:
     """A warning for each object ``old`` manages that ``new`` neither manages nor retires: apply
     does not remove it, so it stays in the tenant (a renamed rule keeps journaling).
     """
+    if old.resolved.organization.casefold() != new.resolved.organization.casefold():
+        # Another tenant's objects never stay in this one (JG027 says the specs differ).
+        return []
     after = _by_key(new)
     retired = {(r.type, r.identity.casefold()) for r in new.retired}
     found = []
@@ -165,6 +169,55 @@ def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
     return changes
 
 
+def source_of(plan: Plan, setting: Setting) -> str:
+    """Where a value comes from: its spec key, and whether the spec wrote it or the preset, a
+    default or another value supplied it (the origins ``explain`` shows).
+    """
+    origin = plan.resolved.origins.get(setting.source)
+    return setting.source if origin is None else f"{setting.source} ({origin.text()})"
+
+
+# What apply does to each kind of object: the transport configuration is one per tenant, always
+# there, so it is never created or removed.
+_CONVERGE = {
+    "TransportConfig": "change only the settings that differ (the tenant's one transport "
+    "configuration; it always exists)",
+}
+_CREATE_OR_CONVERGE = "create it if missing, else change only the settings that differ"
+
+
+def operations(plan: Plan) -> list[MdText]:
+    """CHANGE.md's order of operations after the backup, in the order apply.ps1 runs them."""
+    address = MdText("`" + plan.resolved.journal_address + "`")
+    lines = [
+        MdText(
+            f"{md_escape(item.title)}, retired: if it holds the journal address {address} (a "
+            "renamed contact), remove it now, before the spec's contact is created"
+        )
+        for item in plan.retired_contacts
+    ]
+    lines += [
+        MdText(f"{md_escape(r.title)}: {_CONVERGE.get(r.type, _CREATE_OR_CONVERGE)}")
+        for r in plan.resources
+    ]
+    lines += [
+        MdText(
+            f"{md_escape(item.title)}: remove it (retired) if present"
+            + (", unless removed above" if item.type == "MailContact" else "")
+        )
+        for item in plan.retired
+    ]
+    return lines
+
+
+def prerequisites(plan: Plan) -> list[str]:
+    """What the preset says must be set up on the archive's side, for this tenant."""
+    r = plan.resolved
+    preset = presets()[r.vendor]
+    values = preset.template_values(r.region, r.primary_domain)
+    return [item.format(**values) for item in preset.prerequisites]
+
+
 def render_change(
     plan: Plan,
     scripts: Mapping[str, bytes],
@@ -197,6 +250,10 @@ def render_change(
             format_value=format_value,
             changes=plan_changes(previous, plan) if previous is not None else [],
             show=show,
+            source_of=functools.partial(source_of, plan),
+            operations=operations(plan),
+            prerequisites=prerequisites(plan),
+            state_warnings=[d for d in live.problems if not d.is_error] if live else [],
         )
     )
     return text.encode("utf-8")

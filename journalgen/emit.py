@@ -255,12 +255,14 @@ def summary_lines(plan: Plan) -> list[str]:
     }
     for rule in r.rules:
         who = f" sent to or from {rule.recipient}" if rule.recipient else ""
-        state = "enabled" if rule.enabled else "DISABLED: it journals nothing"
-        if rule.paused_reason is not None:
-            state += f"; paused: {rule.paused_reason}"
+        selects = f"{scopes[rule.scope]}{who} to {r.journal_address}"
+        if rule.enabled:
+            lines.append(f"Journal rule '{rule.name}' journals {selects} (enabled).")
+            continue
+        paused = f" (paused: {rule.paused_reason})" if rule.paused_reason is not None else ""
         lines.append(
-            f"Journal rule '{rule.name}' journals {scopes[rule.scope]}{who} to "
-            f"{r.journal_address} ({state})."
+            f"Journal rule '{rule.name}' is DISABLED and journals nothing{paused}; enabled, it "
+            f"would journal {selects}."
         )
     for retired in plan.retired:
         lines.append(f"{retired.title} no longer exists: retired, and removed from the tenant.")

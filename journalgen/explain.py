@@ -30,11 +30,7 @@ def explain_values(r: Resolved) -> list[Explained]:
 
 
 def origin_text(origin: Origin) -> str:
-    if origin.kind == "preset":
-        return f"preset, {origin.confidence} [{origin.source}]"
-    if origin.kind == "spec":
-        return "spec"
-    return f"{origin.kind}: {origin.detail}" if origin.detail else origin.kind
+    return origin.text()
 
 
 def _cited(r: Resolved, explained: list[Explained]) -> dict[str, str]:

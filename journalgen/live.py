@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from journalgen.plan import (
     ResourceType,
     diff,
     normalise,
+    removal_stages,
 )
 from journalgen.state import Captured, TenantState
 
@@ -25,15 +26,13 @@ Action = Literal["create", "update", "unchanged", "remove"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "remove", "unchanged")
 PLAN_FORMAT = "journalgen-plan/1"
 
-# Where each kind of object lives in the state, and the plan's removal order (rules first, so
-# nothing left points at a contact or connector that is gone).
+# Where each kind of object lives in the state.
 _SECTION: Mapping[ResourceType, str] = {
     "MailContact": "mail_contacts",
     "OutboundConnector": "outbound_connectors",
     "TransportConfig": "transport_config",
     "JournalRule": "journal_rules",
 }
-_REMOVAL_ORDER: tuple[ResourceType, ...] = ("JournalRule", "OutboundConnector", "MailContact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +115,8 @@ def _step(resource: Resource, state: TenantState) -> Step:
     return Step(resource.type, resource.identity, resource.title, action, tuple(changes))
 
 
-def _removals(retired: Sequence[Retired], state: TenantState) -> Iterator[Step]:
-    for kind in _REMOVAL_ORDER:
-        for item in retired:
-            if item.type == kind and current_of(kind, item.identity, state) is not None:
-                yield Step(kind, item.identity, item.title, "remove", ())
+def _removal(item: Retired) -> Step:
+    return Step(item.type, item.identity, item.title, "remove", ())
 
 
 class _Problems:
@@ -404,7 +400,9 @@ def _ndr_owner(ndr_address: str, state: TenantState, p: _Problems) -> None:
             "JG420",
             f"no recipient has the NDR address {ndr_address}, which is in the tenant's domain "
             f"{d.domain_name}: undeliverable journal reports would go nowhere (R4), and apply.ps1 "
-            "would stop. Create a mail user, contact or shared mailbox route for it first",
+            "would stop. Give the address to a mail user or mail contact that routes to a "
+            "mailbox outside Exchange Online first (no Exchange Online mailbox, shared ones "
+            "included, can receive them: JG414)",
         )
     elif zones:
         i, d = zones[0]
@@ -423,9 +421,18 @@ def plan_against(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()
     if not retired:
         # The spec's own retire section, as apply.ps1 removes it.
         retired = tuple(Retired(i.type, i.identity, i.title) for i in plan.retired)
+    present = [i for i in retired if current_of(i.type, i.identity, state) is not None]
+    journal_address = _address(plan.resolved.journal_address)
+
+    def holds_journal_address(item: Retired) -> bool:
+        current = current_of(item.type, item.identity, state) or {}
+        return _address(current.get("ExternalEmailAddress")) == journal_address
+
+    first, after = removal_stages(present, holds_journal_address)
     steps = (
+        *(_removal(item) for item in first),
         *(_step(resource, state) for resource in plan.resources),
-        *_removals(retired, state),
+        *(_removal(item) for item in after),
     )
     problems = preflight(plan, captured, retired)
     return LivePlan(plan.spec_name, plan.spec_sha256, captured, steps, tuple(problems))
@@ -447,14 +454,21 @@ def format_value(value: object) -> str:
 
 
 def summary(live: LivePlan) -> str:
-    """One line: what would change, or that nothing would."""
-    if not live.changed:
-        return "No changes: the tenant matches the spec."
+    """One line: what would change, or that nothing would; first that apply would stop, if so."""
     c = live.counts()
-    return (
+    counts = (
         f"{c['create']} to create, {c['update']} to update, {c['remove']} to remove, "
         f"{c['unchanged']} unchanged."
     )
+    if live.has_errors:
+        errors = sum(p.is_error for p in live.problems)
+        return (
+            f"apply.ps1 would stop in its preflight ({errors} error(s) below) and change "
+            f"nothing. Once they are fixed: {counts}"
+        )
+    if not live.changed:
+        return "No changes: the tenant matches the spec."
+    return counts
 
 
 def text(live: LivePlan) -> str:
@@ -476,11 +490,6 @@ def text(live: LivePlan) -> str:
                     f"     {change.name}: {format_value(change.old)} -> {format_value(change.new)}"
                 )
     lines.append("")
-    if live.has_errors:
-        errors = sum(p.is_error for p in live.problems)
-        lines.append(
-            f"apply.ps1 would stop in its preflight ({errors} error(s) below) and change nothing."
-        )
     lines.append(summary(live))
     return "\n".join(lines) + "\n"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from journalgen.clouds import CLOUDS, CloudInfo
 from journalgen.resolve import Resolved
@@ -123,6 +123,32 @@ RETIRE_ORDER: tuple[tuple[str, ResourceType, str], ...] = (
 )
 
 
+RETIRE_RANK: Mapping[ResourceType, int] = {kind: i for i, (_, kind, _) in enumerate(RETIRE_ORDER)}
+
+
+class _Removable(Protocol):
+    @property
+    def type(self) -> ResourceType: ...
+
+
+R = TypeVar("R", bound=_Removable)
+
+
+def removal_stages(
+    items: Sequence[R], holds_journal_address: Callable[[R], bool]
+) -> tuple[tuple[R, ...], tuple[R, ...]]:
+    """Retired objects as apply removes them: those it removes before the spec's contact step,
+    and those it removes after the spec's objects have converged, each in :data:`RETIRE_ORDER`.
+
+    A retired contact that holds the spec's journal address (a renamed contact) goes first: the
+    spec's contact cannot get that address while it exists, as Exchange gives an address to one
+    recipient only (the engine's Remove-JgRetiredHolder).
+    """
+    ordered = sorted(items, key=lambda item: RETIRE_RANK[item.type])
+    first = tuple(i for i in ordered if i.type == "MailContact" and holds_journal_address(i))
+    return first, tuple(i for i in ordered if i not in first)
+
+
 @dataclass(frozen=True, slots=True)
 class Retired:
     """One object apply.ps1 removes from the tenant, identified by name."""
@@ -186,6 +212,13 @@ class Plan:
         identities = {resource.identity_source for resource in self.resources}
         retired = {item.source for item in self.retired}
         return {s.source for s in values} | identities | retired
+
+    @property
+    def retired_contacts(self) -> tuple[Retired, ...]:
+        """Retired contacts: one that holds the journal address (a renamed contact) is removed
+        before the spec's contact step, the others after the spec's objects (removal_order).
+        """
+        return tuple(item for item in self.retired if item.type == "MailContact")
 
     @property
     def paused(self) -> bool:

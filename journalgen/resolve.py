@@ -29,6 +29,14 @@ class Origin:
     source: str | None = None
     confidence: str | None = None
 
+    def text(self) -> str:
+        """As ``explain`` and CHANGE.md show it: ``spec``, ``preset, confirmed [source]``, ..."""
+        if self.kind == "preset":
+            return f"preset, {self.confidence} [{self.source}]"
+        if self.kind == "spec":
+            return "spec"
+        return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
 
 @dataclass(frozen=True, slots=True)
 class ResolvedContact:

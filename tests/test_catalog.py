@@ -21,7 +21,15 @@ def test_presets_json_shape() -> None:
     payload = json.loads(run("--format", "json"))
     assert [v["name"] for v in payload["vendors"]] == list(presets())
     mimecast = next(v for v in payload["vendors"] if v["name"] == "mimecast")
-    assert set(mimecast) == {"name", "display_name", "values", "regions", "sources", "notes"}
+    assert set(mimecast) == {
+        "name",
+        "display_name",
+        "values",
+        "regions",
+        "sources",
+        "notes",
+        "prerequisites",
+    }
     assert mimecast["values"]["journal_domain"] == {
         "value": "journal.{primary_domain}",
         "confidence": "confirmed",

@@ -13,7 +13,7 @@ from journalgen.errors import UsageError
 from journalgen.importer import ImportRequest, render
 from journalgen.live import plan_against
 from journalgen.state import load_state
-from tests.conftest import ROOT, SAMPLES, Golden
+from tests.conftest import BATCH, ROOT, Golden
 
 STATES = ROOT / "samples" / "states"
 HAND = STATES / "hand-configured-mimecast.json"
@@ -39,7 +39,7 @@ def test_a_hand_configured_mimecast_tenant_is_adopted_without_change() -> None:
     ]
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("sample", BATCH, ids=lambda p: p.stem)
 def test_every_sample_state_imports_to_a_spec_that_plans_no_change(sample: Path) -> None:
     text, result = adopt((STATES / f"{sample.stem}.json").read_bytes())
     assert not result.changed, text
@@ -118,6 +118,7 @@ def test_import_of_a_malformed_state_writes_nothing(tmp_path: Path) -> None:
 
 # States whose rules journal to several addresses, imported as `--journal-address` would.
 IMPORT_ADDRESS = {
+    "contoso-cloudflare-cutover": "contoso-0123456789@journaling.mxrecord.io",
     "contoso-cloudflare-cutover-stranded": "contoso-0123456789@journaling.mxrecord.io",
 }
 

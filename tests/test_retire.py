@@ -143,9 +143,10 @@ def test_apply_checks_takeover_and_retire_before_any_change_and_removes_after_co
         "Test-JgConnectorTakeover",
         "Test-JgRetirePreflight",
         'throw "Preflight found',
-        "Get-JgPendingChanges",
+        "$holders = @(Get-JgRetiredHolders)",
+        "Get-JgPendingChanges -Holders $holders",
         "Save-JgBackup -Path",
-        "Remove-JgRetiredHolder",
+        "Remove-JgRetiredHolder -Holders $holders",
         "Invoke-JgStep -Resource $resource",
         "Invoke-JgRetire -Handled",
     ]
@@ -512,6 +513,21 @@ def test_the_cutover_built_on_the_parallel_spec_reports_removals(tmp_path: Path)
 def test_the_plan_apply_confirms_once_includes_each_retired_removal() -> None:
     apply = text(bundle(CUTOVER)["apply.ps1"])
     pending = function(apply, "Get-JgPendingChanges")
-    assert pending.index("$lines += @(Get-JgPendingRemovals)") < pending.index("return ,$lines")
+    assert pending.index("$lines += @(Get-JgPendingRemovals") < pending.index("return ,$lines")
     removals = function(apply, "Get-JgPendingRemovals")
     assert "foreach ($item in $Retire)" in removals and "Read-JgRetired" in removals
+
+
+def test_the_plan_apply_confirms_lists_a_retired_holder_where_apply_removes_it() -> None:
+    # A renamed contact: the list the operator confirms names its removal first, before the
+    # spec's contact is created, as Remove-JgRetiredHolder does, and not again at the end.
+    apply = text(bundle(CUTOVER)["apply.ps1"])
+    pending = function(apply, "Get-JgPendingChanges")
+    first = pending.index("$lines = @($Holders | ForEach-Object")
+    assert first < pending.index("foreach ($resource in $Desired)")
+    assert "Get-JgPendingRemovals -Skip @($Holders" in pending
+    removals = function(apply, "Get-JgPendingRemovals")
+    assert "$Skip -contains $item.Identity" in removals
+    # The removal and the list come from one lookup of the holders.
+    assert "Read-JgRetired" not in function(apply, "Remove-JgRetiredHolder")
+    assert_clean(apply)

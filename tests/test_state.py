@@ -14,7 +14,7 @@ from journalgen.compiler import check_source, plan_for
 from journalgen.errors import SpecError
 from journalgen.live import Retired, plan_against
 from journalgen.state import FORMAT, MAX_BYTES, load_state
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import BATCH, ROOT, SAMPLES
 
 STATES = ROOT / "samples" / "states"
 MIMECAST = ROOT / "samples" / "contoso-mimecast.yaml"
@@ -157,8 +157,12 @@ def test_any_json_value_in_any_place_is_a_positioned_error_or_ignored(value: obj
 
 # --- plan against a state --------------------------------------------------------------------
 
+# Each sample's state is its tenant as the spec leaves it; the migration pair's states are the
+# tenant before each step instead (test_the_migration_pair_has_the_tenant_before_each_step).
+CONVERGED = BATCH
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+
+@pytest.mark.parametrize("sample", CONVERGED, ids=lambda p: p.stem)
 def test_a_matching_state_plans_no_change(sample: Path) -> None:
     result = live(sample, state_of(sample))
     assert not result.changed
@@ -166,7 +170,7 @@ def test_a_matching_state_plans_no_change(sample: Path) -> None:
     assert not result.has_errors
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("sample", CONVERGED, ids=lambda p: p.stem)
 def test_one_smart_host_changed_is_one_update(sample: Path) -> None:
     state = state_of(sample)
     connector = state["outbound_connectors"][0]
@@ -180,7 +184,7 @@ def test_one_smart_host_changed_is_one_update(sample: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("sample", CONVERGED, ids=lambda p: p.stem)
 def test_a_removed_rule_is_one_create(sample: Path) -> None:
     state = state_of(sample)
     gone = state["journal_rules"].pop(0)
@@ -353,10 +357,7 @@ def before_cutover(*rules: tuple[str, str]) -> dict[str, Any]:
     """The tenant between the parallel run and the cutover: Cloudflare's objects and Mimecast's,
     with extra rules (name, address) neither spec describes."""
     state: dict[str, Any] = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
-    mimecast = state_of(MIMECAST)
-    for section in ("journal_rules", "outbound_connectors", "mail_contacts"):
-        state[section] += mimecast[section]
-    template = mimecast["journal_rules"][0]
+    template = state_of(MIMECAST)["journal_rules"][0]
     state["journal_rules"] += [
         {**template, "Name": name, "JournalEmailAddress": address} for name, address in rules
     ]
@@ -367,10 +368,11 @@ def test_the_cutover_itself_strands_no_rule() -> None:
     # The spec's own rule and the retired Mimecast rule are not "outside the spec".
     result = live(CUTOVER, before_cutover())
     assert not [c for c, _ in codes(result) if c in ("JG425", "JG426")]
+    # In apply's order (the plan's RETIRE_ORDER): rule, contact, connector.
     assert [s.identity for s in result.steps if s.action == "remove"] == [
         "Journal all messages to Mimecast",
-        "Microsoft 365 to Mimecast",
         "SMTP Journaling",
+        "Microsoft 365 to Mimecast",
     ]
 
 
@@ -595,11 +597,83 @@ def test_two_objects_with_one_spec_name_stop_apply() -> None:
 
 def test_plan_removes_what_the_specs_retire_section_names() -> None:
     state = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
-    mimecast = state_of(MIMECAST)
-    state["journal_rules"] += mimecast["journal_rules"]
+    state["mail_contacts"] = state["mail_contacts"][:1]
+    state["outbound_connectors"] = state["outbound_connectors"][:1]
     result = live(CUTOVER, state)
     removed = [(s.type, s.identity) for s in result.steps if s.action == "remove"]
     assert removed == [("JournalRule", "Journal all messages to Mimecast")]
+
+
+def test_the_migration_pair_has_the_tenant_before_each_step() -> None:
+    # Parallel: the tenant before it, Mimecast only; cutover: after it, Mimecast and Cloudflare.
+    parallel = json.loads((STATES / "contoso-cloudflare-parallel.json").read_bytes())
+    cutover = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
+    assert [c["Name"] for c in parallel["mail_contacts"]] == ["SMTP Journaling"]
+    assert {c["Name"] for c in cutover["mail_contacts"]} == {
+        "SMTP Journaling",
+        "Cloudflare Journaling",
+    }
+    result = live(CUTOVER, cutover)
+    assert not result.problems
+    assert [(s.identity, s.action) for s in result.steps] == [
+        ("Cloudflare Journaling", "unchanged"),
+        ("Microsoft 365 to Cloudflare Email Security", "unchanged"),
+        ("TransportConfig", "unchanged"),
+        ("Journal all messages to Cloudflare", "unchanged"),
+        ("Journal all messages to Mimecast", "remove"),
+        ("SMTP Journaling", "remove"),
+        ("Microsoft 365 to Mimecast", "remove"),
+    ]
+    parallel_plan = live(ROOT / "docs" / "migration" / "contoso-cloudflare-parallel.yaml", parallel)
+    assert [s.action for s in parallel_plan.steps] == ["create", "create", "unchanged", "create"]
+
+
+def test_plan_removes_in_the_plans_retire_order_whatever_the_order_given() -> None:
+    from journalgen.plan import RETIRE_ORDER
+
+    state = json.loads((STATES / "contoso-cloudflare-cutover.json").read_bytes())
+    retired = (
+        Retired("OutboundConnector", "Microsoft 365 to Mimecast", "Outbound connector"),
+        Retired("MailContact", "SMTP Journaling", "Mail contact"),
+        Retired("JournalRule", "Journal all messages to Mimecast", "Journal rule"),
+    )
+    removed = [s.type for s in live(CUTOVER, state, retired).steps if s.action == "remove"]
+    assert removed == [kind for _, kind, _ in RETIRE_ORDER]
+
+
+def test_a_retired_contact_holding_the_journal_address_is_removed_before_the_contact_step() -> None:
+    # A renamed contact: Exchange gives the address to one recipient only, so apply removes the
+    # old contact first (Remove-JgRetiredHolder), and plan says so in the same place.
+    source = MIMECAST.read_text(encoding="utf-8").replace(
+        "  name: SMTP Journaling", "  name: Mimecast Journal"
+    )
+    source += "\nretire:\n  contacts: [SMTP Journaling]\n"
+    checked = check_source(source.encode(), "renamed.yaml")
+    result = plan_against(plan_for(checked), load_state(encode(state_of(MIMECAST)), "s.json"))
+    assert [(s.identity, s.action) for s in result.steps[:2]] == [
+        ("SMTP Journaling", "remove"),
+        ("Mimecast Journal", "create"),
+    ]
+    assert [s.action for s in result.steps].count("remove") == 1
+
+
+def test_plan_never_says_the_tenant_matches_when_apply_would_stop() -> None:
+    from journalgen.live import summary, text
+
+    state = state_of(MIMECAST)
+    state["recipients"] = [
+        *state.get("recipients", []),
+        {
+            "Name": "NDR",
+            "RecipientTypeDetails": "SharedMailbox",
+            "EmailAddresses": ["SMTP:journal-ndr@contoso.com"],
+        },
+    ]
+    result = live(MIMECAST, state)
+    assert result.has_errors and not result.changed
+    assert "matches" not in summary(result) and "matches" not in text(result)
+    assert "apply.ps1 would stop" in summary(result)
+    assert text(result).count("apply.ps1 would stop") == 1
 
 
 def test_every_setting_the_plan_manages_is_a_property_of_the_captured_state() -> None:

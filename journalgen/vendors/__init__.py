@@ -71,6 +71,9 @@ class Preset(_Model):
     sources: dict[str, str]
     notes: Items[str] = ()
     """Facts an admin should read before using the preset; shown by init, explain and presets."""
+    prerequisites: Items[str] = ()
+    """What must be set up on the archive's side beyond receiving journal reports, listed in
+    CHANGE.md's preconditions; may name ``{primary_domain}`` (:meth:`template_values`)."""
     journal_domain: Sourced[str] | None = None
     journal_address: Sourced[str] | None = None
     connector_name: Sourced[str] | None = None

@@ -171,6 +171,8 @@ $Desired = @(
 
 # Retired: removed from the tenant after the objects above have converged, in this order:
 # journal rules, then contacts, then connectors. The backup records each one first.
+# A retired contact that holds the journal address (a renamed contact) goes first, before
+# the spec's contact is created: Exchange gives an address to one recipient only.
 $Retire = @(
     # 1. Journal rule 'Journal all messages to Mimecast'
     [ordered]@{
@@ -782,22 +784,33 @@ function Remove-JgRetired {
     Add-JgResult -Step $Item.Title -Result 'Removed' -Details 'retired by the spec'
 }
 
+function Get-JgRetiredHolders {
+    # The retired contacts that hold the spec's journal address (a renamed contact): apply
+    # removes them before the spec's contact step, because Exchange gives an address to one
+    # recipient only. Rules store the plain address, so they keep journaling meanwhile.
+    foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
+        $object = Read-JgRetired -Item $item
+        if ($null -eq $object) { continue }
+        if ((ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address') -eq $Journalgen.JournalAddress.ToLowerInvariant()) { $item }
+    }
+}
+
 function Get-JgPendingRemovals {
-    # The retired objects still in the tenant: their removal is part of the plan apply confirms.
+    # The retired objects still in the tenant, but for those named in -Skip (removed first):
+    # their removal is part of the plan apply confirms.
+    param([string[]] $Skip = @())
     foreach ($item in $Retire) {
+        if ($item.Type -eq 'MailContact' -and $Skip -contains $item.Identity) { continue }
         if ($null -ne (Read-JgRetired -Item $item)) { "Remove $($item.Title) (retired by the spec)" }
     }
 }
 
 function Remove-JgRetiredHolder {
-    # A retired contact that holds the spec's journal address (a renamed contact) goes before
-    # the spec's contact is made: Exchange gives an address to one recipient only. Rules store
-    # the plain address, so they keep journaling meanwhile. Returns the names it handled.
+    # Remove the retired contacts that hold the journal address, before the spec's contact step
+    # (Get-JgRetiredHolders). Returns the names it handled.
+    param([object[]] $Holders)
     $handled = @()
-    foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
-        $object = Read-JgRetired -Item $item
-        if ($null -eq $object) { continue }
-        if ((ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address') -ne $Journalgen.JournalAddress.ToLowerInvariant()) { continue }
+    foreach ($item in @($Holders)) {
         Remove-JgRetired -Item $item
         $handled += $item.Identity
     }
@@ -805,7 +818,8 @@ function Remove-JgRetiredHolder {
 }
 
 function Invoke-JgRetire {
-    # The retired objects, after the spec's own have converged: rules, contacts, connectors.
+    # The retired objects, after the spec's own have converged, in the plan's order: rules,
+    # contacts, connectors; but for the contacts Remove-JgRetiredHolder removed first.
     param([string[]] $Handled)
     foreach ($item in $Retire) {
         if ($item.Type -eq 'MailContact' -and $Handled -contains $item.Identity) { continue }
@@ -902,7 +916,7 @@ function Test-JgRoutingPreflight {
         if ($null -eq $ndr) {
             $authoritative = @($zones | Where-Object { [string] (Get-JgProperty -Object $_ -Name 'DomainType') -ne 'InternalRelay' })
             if ($authoritative.Count -gt 0) {
-                $problems += "No recipient has the NDR address $($Journalgen.NdrAddress), which is in the tenant's domain $($authoritative[0].DomainName): undeliverable journal reports would go nowhere (R4). Create a mail user, contact or shared mailbox route for it first."
+                $problems += "No recipient has the NDR address $($Journalgen.NdrAddress), which is in the tenant's domain $($authoritative[0].DomainName): undeliverable journal reports would go nowhere (R4). Give the address to a mail user or mail contact that routes to a mailbox outside Exchange Online first (no Exchange Online mailbox, shared ones included, can receive them)."
             }
             else {
                 Write-Warning "No recipient in this tenant has the NDR address $($Journalgen.NdrAddress); its domain is an internal relay domain, so make sure the other mail system accepts it (R4)."
@@ -927,8 +941,10 @@ function Test-JgRoutingPreflight {
 }
 
 function Get-JgPendingChanges {
-    # The whole plan, read before anything changes: one line per object that apply would change.
-    $lines = @()
+    # The whole plan, read before anything changes: one line per object that apply would change,
+    # in the order it changes them (a retired contact holding the journal address goes first).
+    param([object[]] $Holders)
+    $lines = @($Holders | ForEach-Object { "Remove $($_.Title) (retired by the spec; it holds the journal address, so it goes before the spec's contact is created)" })
     foreach ($resource in $Desired) {
         $current = Read-JgCurrent -Resource $resource
         if ($null -eq $current) {
@@ -940,7 +956,7 @@ function Get-JgPendingChanges {
             $lines += "Update $($resource.Title): $(($changes | ForEach-Object { $_.Name }) -join ', ')"
         }
     }
-    $lines += @(Get-JgPendingRemovals)
+    $lines += @(Get-JgPendingRemovals -Skip @($Holders | ForEach-Object { $_.Identity }))
     return ,$lines
 }
 
@@ -994,7 +1010,8 @@ try {
     }
 
     # The operator confirms the whole plan once (or -Confirm:$false / -WhatIf answer for it).
-    $pending = Get-JgPendingChanges
+    $holders = @(Get-JgRetiredHolders)
+    $pending = Get-JgPendingChanges -Holders $holders
     if ($pending.Count -eq 0) {
         Write-Host 'Every object already matches the spec.'
     }
@@ -1020,7 +1037,7 @@ try {
         }
     }
 
-    $handled = Remove-JgRetiredHolder
+    $handled = Remove-JgRetiredHolder -Holders $holders
     foreach ($resource in $Desired) {
         try {
             Invoke-JgStep -Resource $resource

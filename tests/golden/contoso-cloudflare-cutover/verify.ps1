@@ -177,6 +177,8 @@ $Desired = @(
 
 # Retired: removed from the tenant after the objects above have converged, in this order:
 # journal rules, then contacts, then connectors. The backup records each one first.
+# A retired contact that holds the journal address (a renamed contact) goes first, before
+# the spec's contact is created: Exchange gives an address to one recipient only.
 $Retire = @(
     # 1. Journal rule 'Journal all messages to Mimecast'
     [ordered]@{

@@ -791,22 +791,33 @@ function Remove-JgRetired {
     Add-JgResult -Step $Item.Title -Result 'Removed' -Details 'retired by the spec'
 }
 
+function Get-JgRetiredHolders {
+    # The retired contacts that hold the spec's journal address (a renamed contact): apply
+    # removes them before the spec's contact step, because Exchange gives an address to one
+    # recipient only. Rules store the plain address, so they keep journaling meanwhile.
+    foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
+        $object = Read-JgRetired -Item $item
+        if ($null -eq $object) { continue }
+        if ((ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address') -eq $Journalgen.JournalAddress.ToLowerInvariant()) { $item }
+    }
+}
+
 function Get-JgPendingRemovals {
-    # The retired objects still in the tenant: their removal is part of the plan apply confirms.
+    # The retired objects still in the tenant, but for those named in -Skip (removed first):
+    # their removal is part of the plan apply confirms.
+    param([string[]] $Skip = @())
     foreach ($item in $Retire) {
+        if ($item.Type -eq 'MailContact' -and $Skip -contains $item.Identity) { continue }
         if ($null -ne (Read-JgRetired -Item $item)) { "Remove $($item.Title) (retired by the spec)" }
     }
 }
 
 function Remove-JgRetiredHolder {
-    # A retired contact that holds the spec's journal address (a renamed contact) goes before
-    # the spec's contact is made: Exchange gives an address to one recipient only. Rules store
-    # the plain address, so they keep journaling meanwhile. Returns the names it handled.
+    # Remove the retired contacts that hold the journal address, before the spec's contact step
+    # (Get-JgRetiredHolders). Returns the names it handled.
+    param([object[]] $Holders)
     $handled = @()
-    foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
-        $object = Read-JgRetired -Item $item
-        if ($null -eq $object) { continue }
-        if ((ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address') -ne $Journalgen.JournalAddress.ToLowerInvariant()) { continue }
+    foreach ($item in @($Holders)) {
         Remove-JgRetired -Item $item
         $handled += $item.Identity
     }
@@ -814,7 +825,8 @@ function Remove-JgRetiredHolder {
 }
 
 function Invoke-JgRetire {
-    # The retired objects, after the spec's own have converged: rules, contacts, connectors.
+    # The retired objects, after the spec's own have converged, in the plan's order: rules,
+    # contacts, connectors; but for the contacts Remove-JgRetiredHolder removed first.
     param([string[]] $Handled)
     foreach ($item in $Retire) {
         if ($item.Type -eq 'MailContact' -and $Handled -contains $item.Identity) { continue }
