@@ -61,7 +61,7 @@ def text() -> str:
             lines.extend(f"    - {note}" for note in preset.notes)
         if preset.prerequisites:
             lines.append("  prerequisites on the archive's side:")
-            lines.extend(f"    - {item}" for item in preset.prerequisites)
+            lines.extend(f"    - {item.format(**_TEMPLATE_NAMES)}" for item in preset.prerequisites)
     return "\n".join(lines) + "\n"
 
 
@@ -136,7 +136,7 @@ def markdown() -> str:
         if preset.prerequisites:
             out.append("Prerequisites on the archive's side (listed in CHANGE.md's preconditions):")
             out.append("")
-            out += [f"- {_md(item)}" for item in preset.prerequisites]
+            out += [f"- {_md(item.format(**_TEMPLATE_NAMES))}" for item in preset.prerequisites]
             out.append("")
         out += ["| value | default | confidence | source |", "|---|---|---|---|"]
         rows = [(key, s) for key, s in _entries(preset, VALUE_KEYS)]

@@ -213,9 +213,7 @@ def operations(plan: Plan) -> list[MdText]:
 def prerequisites(plan: Plan) -> list[str]:
     """What the preset says must be set up on the archive's side, for this tenant."""
     r = plan.resolved
-    preset = presets()[r.vendor]
-    values = preset.template_values(r.region, r.primary_domain)
-    return [item.format(**values) for item in preset.prerequisites]
+    return presets()[r.vendor].prerequisites_for(r.region, r.primary_domain)
 
 
 def render_change(

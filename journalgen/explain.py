@@ -115,6 +115,9 @@ def text(checked: Checked) -> str:
         lines += _comment_block(
             f"Notes on {preset.display_name}:", [f"- {n}" for n in preset.notes]
         )
+    needed = preset.prerequisites_for(r.region, r.primary_domain)
+    if needed:
+        lines += _comment_block("To set up on the archive's side:", [f"- {n}" for n in needed])
     warnings = [str(d) for d in checked.warnings] or ["none"]
     lines += _comment_block("Warnings:", warnings)
     return "\n".join(lines) + "\n"
@@ -145,6 +148,7 @@ def as_json(checked: Checked) -> str:
         ],
         "sources": _cited(r, explained),
         "notes": list(presets()[r.vendor].notes),
+        "prerequisites": presets()[r.vendor].prerequisites_for(r.region, r.primary_domain),
         "warnings": [d.as_dict() for d in checked.warnings],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

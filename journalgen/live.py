@@ -200,8 +200,10 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                 f"the NDR address {r.ndr.address} is an Exchange Online mailbox ({kind}), which "
                 "cannot receive undeliverable journal reports",
             )
+    # A retired contact may hold the address: apply removes it before creating the contact.
+    retiring = {i.identity.casefold() for i in retired if i.type == "MailContact"}
     for name, (path, shown) in holders.items():
-        if name != contact_name:
+        if name != contact_name and name not in retiring:
             p.add(
                 path,
                 "JG413",

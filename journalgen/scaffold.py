@@ -256,10 +256,11 @@ def render(request: InitRequest) -> str:
         "value the preset fills in, with its source. Lines starting with '#' are comments: a "
         "commented-out key shows the value used when the key is left out."
     )
-    if preset.notes:
+    needed = preset.prerequisites_for(region, domain)
+    if preset.notes or needed:
         w.lines.append("#")
         w.comment(f"About {preset.display_name}:")
-        for note in preset.notes:
+        for note in [*preset.notes, *(f"To set up on the archive's side: {n}" for n in needed)]:
             wrapped = _wrap(note, "", "#   ")
             w.lines.append("# - " + wrapped[0][4:])
             w.lines.extend(wrapped[1:])

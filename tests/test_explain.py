@@ -75,6 +75,7 @@ def test_explain_json_shape(monkeypatch: pytest.MonkeyPatch) -> None:
         "values",
         "sources",
         "notes",
+        "prerequisites",
         "warnings",
     }
     by_path = {v["path"]: v for v in payload["values"]}
@@ -98,3 +99,12 @@ def test_explain_of_a_bad_spec_reports_its_diagnostics(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["explain", str(bad)])
     assert result.exit_code == 1
     assert "bad.yaml:3:19: error[JG106]" in result.stderr and result.stdout == ""
+
+
+def test_explain_fills_in_the_archive_side_prerequisites(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    payload = json.loads(explain("samples/contoso-mimecast.yaml", "--format", "json"))
+    assert payload["prerequisites"] == [
+        "contoso.com is an internal domain of the Mimecast account (set up in Mimecast, outside "
+        "Microsoft 365)."
+    ]

@@ -120,6 +120,11 @@ class Preset(_Model):
             values["journal_domain"] = str(journal_domain.value).format(**values)
         return values
 
+    def prerequisites_for(self, region: str | None, primary_domain: str) -> list[str]:
+        """What must be set up on the archive's side, filled in for a tenant."""
+        values = self.template_values(region, primary_domain)
+        return [item.format(**values) for item in self.prerequisites]
+
     def needs_region(self, key: str) -> bool:
         """Only the regions, not the vendor as a whole, have an entry for ``key``."""
         return (
