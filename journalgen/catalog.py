@@ -5,13 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from journalgen.vendors import REGIONAL_KEYS, VALUE_KEYS, Sourced, presets
-
-_TEMPLATE_NAMES = {
-    "primary_domain": "<primary domain>",
-    "journal_domain": "<journal domain>",
-    "region": "<region>",
-}
+from journalgen.vendors import REGIONAL_KEYS, VALUE_KEYS, Sourced, fill_template, presets
 
 
 def show_value(sourced: Sourced[Any]) -> str:
@@ -20,11 +14,11 @@ def show_value(sourced: Sourced[Any]) -> str:
     if value is None:
         shown = "unknown: the spec must state it"
         if sourced.placeholder is not None:
-            shown += f", like {sourced.placeholder.format(**_TEMPLATE_NAMES)}"
+            shown += f", like {fill_template(sourced.placeholder)}"
         return shown
     if isinstance(value, tuple):
         return ", ".join(value)
-    return str(value).format(**_TEMPLATE_NAMES)
+    return fill_template(str(value))
 
 
 def _entries(holder: object, keys: tuple[str, ...]) -> list[tuple[str, Sourced[Any]]]:
@@ -61,7 +55,7 @@ def text() -> str:
             lines.extend(f"    - {note}" for note in preset.notes)
         if preset.prerequisites:
             lines.append("  prerequisites on the archive's side:")
-            lines.extend(f"    - {item.format(**_TEMPLATE_NAMES)}" for item in preset.prerequisites)
+            lines.extend(f"    - {fill_template(item)}" for item in preset.prerequisites)
     return "\n".join(lines) + "\n"
 
 
@@ -136,7 +130,7 @@ def markdown() -> str:
         if preset.prerequisites:
             out.append("Prerequisites on the archive's side (listed in CHANGE.md's preconditions):")
             out.append("")
-            out += [f"- {_md(item.format(**_TEMPLATE_NAMES))}" for item in preset.prerequisites]
+            out += [f"- {_md(fill_template(item))}" for item in preset.prerequisites]
             out.append("")
         out += ["| value | default | confidence | source |", "|---|---|---|---|"]
         rows = [(key, s) for key, s in _entries(preset, VALUE_KEYS)]

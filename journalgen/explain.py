@@ -29,10 +29,6 @@ def explain_values(r: Resolved) -> list[Explained]:
     return [Explained(path, value, r.origins[path]) for path, value in r.values.items()]
 
 
-def origin_text(origin: Origin) -> str:
-    return origin.text()
-
-
 def _cited(r: Resolved, explained: list[Explained]) -> dict[str, str]:
     preset = presets()[r.vendor]
     cited: dict[str, str] = {}
@@ -62,7 +58,7 @@ def _yaml_lines(explained: list[Explained]) -> list[tuple[str, str]]:
             out.append((_indent(depth, dash) + f"{level}:", ""))
             dash = False
         line = _indent(len(levels), dash) + f"{leaf}: {yaml_scalar(item.value)}"
-        out.append((line, origin_text(item.origin)))
+        out.append((line, item.origin.text()))
     return out
 
 

@@ -134,11 +134,7 @@ def ps_comment_text(value: str, max_len: int = 120) -> str:
 
 
 def _code_points(match: re.Match[str]) -> str:
-    return _code_points_of(match[0])
-
-
-def _code_points_of(chars: str) -> str:
-    return "[" + " ".join(f"U+{ord(ch):04X}" for ch in chars) + "]"
+    return "[" + " ".join(f"U+{ord(ch):04X}" for ch in match[0]) + "]"
 
 
 def _truncate(text: str, limit: int) -> str:

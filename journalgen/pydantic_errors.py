@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
-import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from journalgen.diagnostics import Finding
-from journalgen.spec import Spec
+from journalgen.spec import Spec, nested_model
 
 _CODE_BY_TYPE = {
     "extra_forbidden": "JG101",
@@ -71,7 +69,7 @@ def _model_at(path: Sequence[str | int]) -> type[BaseModel] | None:
         field = model.model_fields.get(part)
         if field is None:
             return None
-        found = _find_model(field.annotation)
+        found = nested_model(field.annotation)[0]
         if found is None:
             return None
         model = found
@@ -82,22 +80,10 @@ def _homes(key: str, model: type[BaseModel] = Spec, prefix: str = "") -> list[st
     """The mappings (as dotted paths) where ``key`` is a valid key, for a key in the wrong place."""
     found = [prefix or "the top level"] if key in model.model_fields else []
     for name, field in model.model_fields.items():
-        inner = _find_model(field.annotation)
+        inner = nested_model(field.annotation)[0]
         if inner is not None:
             found += _homes(key, inner, f"{prefix}.{name}" if prefix else name)
     return found
-
-
-def _find_model(annotation: object) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated or origin in (typing.Union, types.UnionType, tuple):
-        for arg in typing.get_args(annotation):
-            found = _find_model(arg)
-            if found is not None:
-                return found
-    return None
 
 
 def _message(error: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from journalgen.codes import severity_of
 from journalgen.diagnostics import Finding, Severity
 from journalgen.spec import JournalRule, NdrDomainPolicy, Routing, Scope, Spec, TlsMode, leaf_values
 from journalgen.textpolicy import alias_from_name
-from journalgen.vendors import Preset, Sourced, presets
+from journalgen.vendors import Preset, Sourced, fill_template, presets
 
 T = TypeVar("T")
 
@@ -163,8 +163,7 @@ class _Resolver:
             if fmt is not None and isinstance(value, str):
                 value = value.format(**fmt)  # type: ignore[assignment]
             source = sourced.source
-            label = f"{self.preset.name} preset, {sourced.confidence}, source: {source}"
-            origin = Origin("preset", label, source, sourced.confidence)
+            origin = Origin("preset", self.preset.cite(sourced), source, sourced.confidence)
             if sourced.confidence == "confirmed":
                 return self.fill(path, value, origin)
             if self.spec.archive.acknowledge_unconfirmed:
@@ -200,7 +199,7 @@ class _Resolver:
         if sourced is not None:
             detail = f" ({self.preset.source_text(sourced.source)})"
             if sourced.placeholder is not None:
-                like = f", like {fill_placeholder(sourced.placeholder, fmt or {})}"
+                like = f", like {fill_template(sourced.placeholder, fmt)}"
         return (
             f"the {self.preset.name} preset has no {what}{detail}; write '{path}' in the spec{like}"
         )
@@ -238,14 +237,6 @@ class _Resolver:
         if chosen is not None and sourced is getattr(chosen, key, None):
             where = ("archive", "region")  # the region picked the value: point the admin there
         return self.pick(path, written, sourced, fallback, what=what, where=where, fmt=fmt)
-
-
-def fill_placeholder(placeholder: str, fmt: dict[str, str]) -> str:
-    """A preset's placeholder with the values known so far; unknown names stay ``<name>``."""
-    known = {"primary_domain": "<primary domain>", "journal_domain": "<journal domain>"}
-    known["region"] = "<region>"
-    known.update({k: v for k, v in fmt.items() if v})
-    return placeholder.format(**known)
 
 
 def _show(value: object) -> str:

@@ -13,9 +13,8 @@ from pydantic_core import PydanticCustomError
 from journalgen import textpolicy
 from journalgen.diagnostics import Diagnostic
 from journalgen.errors import SpecError, UsageError
-from journalgen.resolve import fill_placeholder
 from journalgen.spec import SCHEMA_FILE
-from journalgen.vendors import Preset, Sourced, presets
+from journalgen.vendors import Preset, Sourced, fill_template, presets
 
 Check = Callable[[str], str]
 # Ask the person at the terminal: (question, flag it stands for, choices or None, whether it may be
@@ -162,7 +161,7 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
         sourced = preset.lookup("journal_address", region)
         like = ""
         if sourced is not None and sourced.placeholder is not None:
-            like = f", like {fill_placeholder(sourced.placeholder, preset.template_values(region, domain))}"
+            like = f", like {fill_template(sourced.placeholder, preset.template_values(region, domain))}"
         answer = ask(
             f"The journal address {preset.display_name} issued for this tenant{like} "
             "(empty: write a placeholder to fill in later)",
@@ -210,19 +209,16 @@ class _Writer:
             return value.format(**self.fmt)
         return value
 
-    def origin(self, sourced: Sourced[Any]) -> str:
-        return f"{self.preset.name} preset, {sourced.confidence}, source: {sourced.source}"
-
     def from_preset(self, key: str, sourced: Sourced[Any], indent: str, lead: str = "# ") -> None:
         """A value the preset supplies, shown commented out: writing it would hide its origin."""
         self.lines.append(
-            f"{indent}{lead}{key}: {yaml_scalar(self.show(sourced))}  # {self.origin(sourced)}"
+            f"{indent}{lead}{key}: {yaml_scalar(self.show(sourced))}  # {self.preset.cite(sourced)}"
         )
 
     def placeholder(self, key: str, sourced: Sourced[Any] | None, what: str, indent: str) -> None:
         generic = f"<{what} from {self.preset.display_name}>"
         text = sourced.placeholder if sourced is not None and sourced.placeholder else generic
-        text = fill_placeholder(text, self.fmt)
+        text = fill_template(text, self.fmt)
         self.comment(
             f"TO DO: replace this placeholder with the {what} {self.preset.display_name} gives "
             "you; journalgen cannot know it. Until then validation fails (JG113).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -415,6 +416,12 @@ def nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
+@functools.cache
+def _nested_fields(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel] | None, bool], ...]:
+    """Each field of ``model`` with :func:`nested_model` of it: once per class, not once per spec."""
+    return tuple((key, *nested_model(f.annotation)) for key, f in model.model_fields.items())
+
+
 def wiring_of(field: FieldInfo) -> Wiring | None:
     return next((m for m in field.metadata if isinstance(m, Wiring)), None)
 
@@ -431,9 +438,8 @@ def leaves(model: type[BaseModel] = Spec, prefix: str = "") -> Iterator[Leaf]:
 
 def leaf_values(node: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
     """Each leaf of a loaded spec: path (``journal_rules[0].name``), value, whether the file has it."""
-    for key, field in type(node).model_fields.items():
+    for key, inner, is_list in _nested_fields(type(node)):
         value = getattr(node, key)
-        inner, is_list = nested_model(field.annotation)
         if inner is None:
             yield f"{prefix}{key}", value, key in node.model_fields_set
         elif is_list:

@@ -294,8 +294,7 @@ def trigger_source(code: str) -> bytes | None:
     example = CODES[code].example
     if example is None or isinstance(example, bytes):
         return example
-    data = _merge(EXAMPLE_BASE, example)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000).encode("utf-8")
+    return trigger_source_of(_merge(EXAMPLE_BASE, example))
 
 
 def _edit(path: Path, old: bytes, new: bytes) -> None:

@@ -62,6 +62,19 @@ VALUE_KEYS = (
     "ndr_domain_policy",
 )
 NAME = re.compile(r"[a-z][a-z0-9-]*")
+# How a preset text shows a name it may use (``{primary_domain}``, ...) whose value is not known.
+TEMPLATE_NAMES = {
+    "primary_domain": "<primary domain>",
+    "journal_domain": "<journal domain>",
+    "region": "<region>",
+}
+
+
+def fill_template(text: str, values: dict[str, str] | None = None) -> str:
+    """A preset text (value, placeholder, prerequisite) with the values known; others stay ``<name>``."""
+    known = dict(TEMPLATE_NAMES)
+    known.update({k: v for k, v in (values or {}).items() if v})
+    return text.format(**known)
 
 
 class Preset(_Model):
@@ -98,6 +111,10 @@ class Preset(_Model):
                 if value is not None:
                     found.append((f"regions.{name}.{key}", value))
         return found
+
+    def cite(self, sourced: Sourced[Any]) -> str:
+        """Where a value of this preset came from, as explain and init show it."""
+        return f"{self.name} preset, {sourced.confidence}, source: {sourced.source}"
 
     def source_text(self, key: str) -> str:
         return self.sources.get(key, key)
