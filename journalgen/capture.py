@@ -8,11 +8,11 @@ from journalgen.clouds import CLOUDS, initial_suffix
 
 def organization_problem(organization: str, cloud: str) -> str | None:
     """Why ``organization`` cannot be the initial domain of a tenant in ``cloud``, if it cannot."""
-    suffix = CLOUDS[cloud].suffix
-    if not organization.isascii() or initial_suffix(organization) != suffix:
+    info = CLOUDS[cloud]
+    if not organization.isascii() or initial_suffix(organization) != info.suffix:
         return (
             f"'{organization}' is not the initial domain of a tenant in "
-            f"{CLOUDS[cloud].label}: it looks like 'contoso{suffix}'"
+            f"{info.label}: it looks like 'contoso{info.suffix}'"
         )
     return None
 

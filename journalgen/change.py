@@ -20,7 +20,7 @@ from journalgen.emit import (
     what_is_journaled,
 )
 from journalgen.live import LivePlan, format_value, summary
-from journalgen.plan import Plan, Resource, Setting, Value
+from journalgen.plan import RETIRE_ORDER, Plan, Resource, Retired, Setting, Value
 from journalgen.vendors import presets
 
 # The spec's change: section as CHANGE.md's table and the manifest's "change" record show it.
@@ -84,10 +84,14 @@ class SettingChange:
     new: str
 
 
-def _by_key(plan: Plan) -> dict[tuple[str, str], Resource]:
+def _key(item: Resource | Retired) -> tuple[str, str]:
     # An object's name is its identity (apply finds objects by name, case-insensitively): a
     # renamed contact, connector or rule is a new object, never a changed `Name`.
-    return {(r.type, r.identity.casefold()): r for r in plan.resources}
+    return (item.type, item.identity.casefold())
+
+
+def _by_key(plan: Plan) -> dict[tuple[str, str], Resource]:
+    return {_key(r): r for r in plan.resources}
 
 
 _SECTIONS = {
@@ -95,11 +99,7 @@ _SECTIONS = {
     "MailContact": "contact",
     "OutboundConnector": "connector",
 }
-_RETIRE_KEYS = {
-    "JournalRule": "retire.journal_rules",
-    "MailContact": "retire.contacts",
-    "OutboundConnector": "retire.connectors",
-}
+_RETIRE_KEYS = {type_: f"retire.{kind}" for kind, type_, _ in RETIRE_ORDER}
 
 
 def dropped(old: Plan, new: Plan) -> list[Finding]:
@@ -110,7 +110,7 @@ def dropped(old: Plan, new: Plan) -> list[Finding]:
         # Another tenant's objects never stay in this one (JG027 says the specs differ).
         return []
     after = _by_key(new)
-    retired = {(r.type, r.identity.casefold()) for r in new.retired}
+    retired = {_key(r) for r in new.retired}
     found = []
     for key, resource in _by_key(old).items():
         if resource.type == "TransportConfig" or key in after or key in retired:
@@ -150,7 +150,7 @@ def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
                         show(n) if name in new_values else "(not managed)",
                     )
                 )
-    retired = {(r.type, r.identity.casefold()) for r in new.retired}
+    retired = {_key(r) for r in new.retired}
     for key, resource in before.items():
         if key in after:
             continue
@@ -160,7 +160,7 @@ def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
             outcome = "dropped from the spec: stays in the tenant"
         changes.append(SettingChange(resource.title, "(object)", "managed", outcome))
     for item in new.retired:
-        if (item.type, item.identity.casefold()) not in before:
+        if _key(item) not in before:
             changes.append(
                 SettingChange(
                     item.title, "(object)", "(not managed)", "retired: removed from the tenant"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from journalgen.emit import new_environment
+from journalgen.emit import SCOPE_WORDS, new_environment
 from journalgen.plan import Plan
 
 # Characters a quoted Mermaid label shows as they are, besides letters and digits: none of them
@@ -88,20 +88,15 @@ class Flow:
     removed: tuple[FlowNode, ...] = ()
 
 
-_SCOPES = {
-    "global": "all messages",
-    "internal": "internal messages",
-    "external": "external messages",
-}
-
-
 def flow(plan: Plan) -> Flow:
     """The journal flow of ``plan``, with the objects it retires in a box of their own."""
     r = plan.resolved
     c = r.connector
     rules = []
     for index, rule in enumerate(r.rules, 1):
-        selects = _SCOPES[rule.scope] + (f" to or from {rule.recipient}" if rule.recipient else "")
+        selects = SCOPE_WORDS[rule.scope] + (
+            f" to or from {rule.recipient}" if rule.recipient else ""
+        )
         label: tuple[str, ...] = (f"Journal rule '{rule.name}'",)
         if not rule.enabled:
             label += ("DISABLED, journals nothing",)

@@ -125,6 +125,11 @@ def engine_sha256() -> str:
     return hashlib.sha256(engine_bytes()).hexdigest()
 
 
+def _engine(script: str) -> PsCode:
+    # The skeleton ends the script with its own newline.
+    return PsCode(engine_text(script).removesuffix("\n"))
+
+
 def render_scripts(plan: Plan) -> dict[str, bytes]:
     """apply.ps1, verify.ps1 and rollback.ps1 for a plan, as the bytes written to disk.
 
@@ -144,8 +149,7 @@ def render_scripts(plan: Plan) -> dict[str, bytes]:
                 f"{script}.j2",
                 plan=plan,
                 desired=desired,
-                # The skeleton ends the script with its own newline.
-                engine=PsCode(engine_text(script).removesuffix("\n")),
+                engine=_engine(script),
                 **context[script],
             )
         )
@@ -153,28 +157,23 @@ def render_scripts(plan: Plan) -> dict[str, bytes]:
     }
 
 
+def _standalone(script: str, meta: dict[str, object]) -> bytes:
+    # A script of its own, with no spec: its data block, then its engine.
+    return to_script_bytes(render_template(f"{script}.j2", meta=meta, engine=_engine(script)))
+
+
 def render_probe(cloud: str) -> bytes:
     """The probe script for a test tenant in ``cloud`` (``journalgen probe``)."""
     from journalgen.probe import probe_meta
 
-    text = render_template(
-        "probe.ps1.j2",
-        meta=probe_meta(cloud),
-        engine=PsCode(engine_text("probe.ps1").removesuffix("\n")),
-    )
-    return to_script_bytes(text)
+    return _standalone("probe.ps1", probe_meta(cloud))
 
 
 def render_capture(organization: str | None, cloud: str) -> bytes:
     """The standalone capture script (``journalgen capture-script``): reads, writes a state file."""
     from journalgen.capture import capture_meta
 
-    text = render_template(
-        "capture.ps1.j2",
-        meta=capture_meta(organization, cloud),
-        engine=PsCode(engine_text("capture.ps1").removesuffix("\n")),
-    )
-    return to_script_bytes(text)
+    return _standalone("capture.ps1", capture_meta(organization, cloud))
 
 
 def render_apply(plan: Plan) -> bytes:
@@ -220,6 +219,14 @@ def headline(plan: Plan) -> str:
     return text
 
 
+# What a rule's scope selects, in words: apply.ps1's summary, CHANGE.md and its diagram.
+SCOPE_WORDS = {
+    "global": "all messages",
+    "internal": "internal messages",
+    "external": "external messages",
+}
+
+
 def what_is_journaled(plan: Plan) -> str:
     """``all mail`` when some enabled rule journals every message, else what the rules select."""
     if plan.paused:
@@ -248,14 +255,9 @@ def summary_lines(plan: Plan) -> list[str]:
             else "."
         ),
     ]
-    scopes = {
-        "global": "all messages",
-        "internal": "internal messages",
-        "external": "external messages",
-    }
     for rule in r.rules:
         who = f" sent to or from {rule.recipient}" if rule.recipient else ""
-        selects = f"{scopes[rule.scope]}{who} to {r.journal_address}"
+        selects = f"{SCOPE_WORDS[rule.scope]}{who} to {r.journal_address}"
         if rule.enabled:
             lines.append(f"Journal rule '{rule.name}' journals {selects} (enabled).")
             continue

@@ -74,15 +74,15 @@ def recognise(
             score, why = 0, list[str]()
             pattern = _address_pattern(preset.lookup("journal_address", region), fmt)
             if pattern is not None and pattern.fullmatch(address):
-                score, why = score + 1, [*why, "the journal address"]
+                score += 1
+                why.append("the journal address")
             sourced = preset.lookup("smart_hosts", region)
-            if sourced is not None and sourced.value and _hosts(sourced.value) == hosts:
-                score, why = score + 2, [*why, "the smart hosts"]
+            by_hosts = bool(sourced and sourced.value and _hosts(sourced.value) == hosts)
+            if by_hosts:
+                score += 2
+                why.append("the smart hosts")
             if score and (best is None or score > best[0]):
-                matched = Recognised(preset, region, " and ".join(why))
-                if "the smart hosts" not in why and preset.regions:
-                    matched = Recognised(preset, None, matched.reason)
-                best = (score, matched)
+                best = (score, Recognised(preset, region if by_hosts else None, " and ".join(why)))
     return best[1] if best is not None else None
 
 
@@ -102,8 +102,7 @@ def _listing(groups: dict[str, list[StateRule]]) -> str:
     )
 
 
-def _choose_address(state: TenantState, wanted: str | None) -> str:
-    groups = _rules_by_address(state)
+def _choose_address(groups: dict[str, list[StateRule]], wanted: str | None) -> str:
     if not groups:
         raise UsageError(
             "the state has no journal rules, so there is nothing to adopt; start a spec with "
@@ -180,8 +179,8 @@ def _confirmed(preset: Preset, key: str, region: str | None, fmt: dict[str, str]
 def render(captured: Captured, request: ImportRequest) -> str:
     """The spec text adopting the setup in ``captured`` (see :func:`_choose_address`)."""
     state = captured.state
-    address = _choose_address(state, request.journal_address)
     groups = _rules_by_address(state)
+    address = _choose_address(groups, request.journal_address)
     rules = groups[address]
     others = {a: r for a, r in groups.items() if a != address}
     journal_domain = address.rpartition("@")[2]

@@ -87,21 +87,22 @@ class LivePlan:
         return {action: sum(s.action == action for s in self.steps) for action in ACTIONS}
 
 
-def _find(items: Sequence[Any], name: str) -> int | None:
+def _named(kind: ResourceType, identity: str, state: TenantState) -> Any:
+    """The state's first object of ``kind`` named ``identity``, or ``None``."""
     # Exchange names are case-insensitive: Get-* -Identity finds 'Journal' when asked for 'journal'.
-    wanted = name.casefold()
-    return next((i for i, item in enumerate(items) if item.name.casefold() == wanted), None)
+    wanted = identity.casefold()
+    items: Sequence[Any] = getattr(state, _SECTION[kind])
+    return next((item for item in items if item.name.casefold() == wanted), None)
 
 
 def current_of(kind: ResourceType, identity: str, state: TenantState) -> dict[str, object] | None:
     """The object's properties in the state, by Exchange's names, or ``None`` when it is absent."""
     if kind == "TransportConfig":
         return state.transport_config.model_dump(by_alias=True)
-    items: Sequence[Any] = getattr(state, _SECTION[kind])
-    found = _find(items, identity)
+    found = _named(kind, identity, state)
     if found is None:
         return None
-    current: dict[str, object] = items[found].model_dump(by_alias=True)
+    current: dict[str, object] = found.model_dump(by_alias=True)
     return current
 
 
@@ -138,7 +139,8 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
     r = plan.resolved
     state = captured.state
     p = _Problems(captured)
-    if state.organization.casefold() != r.organization.casefold():
+    same_tenant = state.organization.casefold() == r.organization.casefold()
+    if not same_tenant:
         p.add(
             ("organization",),
             "JG410",
@@ -147,7 +149,6 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
         )
     accepted = [d.domain_name.casefold() for d in state.accepted_domains]
     for domain in dict.fromkeys((r.primary_domain, r.organization)):
-        same_tenant = state.organization.casefold() == r.organization.casefold()
         if domain.casefold() not in accepted and same_tenant:
             p.add(
                 ("accepted_domains",),
@@ -324,11 +325,9 @@ def _stranded(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Pr
     for item in retired:
         if item.type not in ("MailContact", "OutboundConnector"):
             continue
-        items: Sequence[Any] = getattr(state, _SECTION[item.type])
-        found = _find(items, item.identity)
-        if found is None:
+        current = _named(item.type, item.identity, state)
+        if current is None:
             continue
-        current = items[found]
         if item.type == "MailContact":
             contact = _address(current.external_email_address)
             # The spec's own contact takes over its own journal address (a renamed contact).

@@ -80,9 +80,6 @@ class Resource:
     settings: tuple[Setting, ...]
     identity_source: str
 
-    def setting(self, name: str) -> Setting | None:
-        return next((s for s in self.settings if s.name == name), None)
-
     def values(self) -> dict[str, Value]:
         return {s.name: s.value for s in self.settings}
 
@@ -216,7 +213,7 @@ class Plan:
     @property
     def retired_contacts(self) -> tuple[Retired, ...]:
         """Retired contacts: one that holds the journal address (a renamed contact) is removed
-        before the spec's contact step, the others after the spec's objects (removal_order).
+        before the spec's contact step, the others after the spec's objects (removal_stages).
         """
         return tuple(item for item in self.retired if item.type == "MailContact")
 

@@ -118,14 +118,9 @@ class Recipient(_Model):
 class TenantState(_Model):
     """A tenant's journaling state as captured by `verify.ps1 -StatePath` or the capture script."""
 
+    # Merged by pydantic into _Model's configuration.
     model_config = ConfigDict(
-        strict=True,
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,
-        use_attribute_docstrings=True,
-        title="journalgen captured tenant state",
-        json_schema_extra={"$id": SCHEMA_ID},
+        title="journalgen captured tenant state", json_schema_extra={"$id": SCHEMA_ID}
     )
 
     format: str
@@ -305,14 +300,12 @@ def _findings(exc: ValidationError, file: str, index: PositionIndex) -> list[Dia
         kind = error["type"]
         if kind == "missing":
             parent = dotted(path[:-1]) or "the top level"
-            code, message = "JG403", f"missing required key '{path[-1]}' in {parent}"
+            message = f"missing required key '{path[-1]}' in {parent}"
         elif kind in _EXPECTED:
-            code = "JG403"
             message = f"{where} must be {_EXPECTED[kind]}, not {show(error.get('input'))}"
         else:
-            code, message = "JG403", f"{where}: {error['msg']}"
-        pos = index.locate(path)
-        out.append(Diagnostic.at(file, pos, code, message))
+            message = f"{where}: {error['msg']}"
+        out.append(Diagnostic.at(file, index.locate(path), "JG403", message))
     return out
 
 
@@ -333,12 +326,8 @@ def load_state(raw: bytes, file: str) -> Captured:
         # json keeps the last of two equal keys silently; a reader sees the first.
         raise SpecError(
             [
-                Diagnostic(
-                    file,
-                    pos.line,
-                    pos.column,
-                    "JG401",
-                    f"duplicate key {key!r}; a JSON object names each key once",
+                Diagnostic.at(
+                    file, pos, "JG401", f"duplicate key {key!r}; a JSON object names each key once"
                 )
                 for key, pos in indexer.duplicates
             ]
