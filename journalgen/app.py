@@ -84,6 +84,13 @@ def _read_limited(path: Path, limit: int, absent: str) -> bytes:
     raise SpecError([Diagnostic(str(path), 1, 1, "JG001", message)])
 
 
+def check_file(name: str, *, strict: bool = False) -> Checked:
+    """The checked spec in file ``name`` (``-``: standard input); raise :class:`SpecError`."""
+    from journalgen.compiler import check_source
+
+    return check_source(read_spec(Path(name)), name, strict=strict)
+
+
 def _pinned(outcome: Outcome) -> bool:
     """Whether the spec repository's `.journalgen-version` allows this journalgen (else an error)."""
     from journalgen.pin import check_pin
@@ -104,7 +111,6 @@ def _files_only(paths: Sequence[str], command: str) -> None:
 
 
 def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
-    from journalgen.compiler import check_source
     from journalgen.tenants import Claims
 
     outcome = Outcome()
@@ -115,7 +121,7 @@ def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
         name = str(path)
         outcome.files.append(name)
         try:
-            checked = check_source(read_spec(path), name, strict=strict)
+            checked = check_file(name, strict=strict)
         except SpecError as exc:
             outcome.add(name, exc.diagnostics)
         else:
@@ -125,19 +131,23 @@ def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
     return outcome
 
 
-def _add_clashes(outcome: Outcome, claims: Sequence[Claims]) -> dict[str, list[Diagnostic]]:
-    """Report clashes between specs for one tenant (every input, across files); by file."""
+def _clashes_by_file(claims: Sequence[Claims]) -> dict[str, list[Diagnostic]]:
+    """The clashes between specs for one tenant (every input, across files), by file."""
     from journalgen.tenants import clashes
 
     by_file: dict[str, list[Diagnostic]] = {}
     # Standard input cannot be read twice: its positions fall back to the first line.
     for d in clashes(claims, lambda file: b"" if file == STDIN else read_spec(Path(file))):
         by_file.setdefault(d.file, []).append(d)
-    for file, found in by_file.items():
+    return by_file
+
+
+def _add_clashes(outcome: Outcome, claims: Sequence[Claims]) -> None:
+    """Report the clashes between specs for one tenant; each clashing file fails once."""
+    for file, found in _clashes_by_file(claims).items():
         outcome.diagnostics.extend(found)
         if file not in outcome.failed:
             outcome.failed.append(file)
-    return by_file
 
 
 def _organization(path: Path) -> str | None:
@@ -154,11 +164,10 @@ def _organization(path: Path) -> str | None:
 
 def _claims_one(path: Path, *, strict: bool) -> Claims | None:
     """What one spec claims in its tenant, or nothing when it has errors (reported later)."""
-    from journalgen.compiler import check_source
     from journalgen.tenants import Claims
 
     try:
-        return Claims.of(check_source(read_spec(path), str(path), strict=strict))
+        return Claims.of(check_file(str(path), strict=strict))
     except SpecError:
         return None
 
@@ -249,12 +258,12 @@ def _build_one(
     captured: Captured | None = None,
 ) -> Sequence[Diagnostic]:
     """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
-    from journalgen.compiler import check_source, compile_bundle, plan_for, previous_warnings
-    from journalgen.diagnostics import has_errors, promote_warnings
+    from journalgen.compiler import compile_bundle, plan_for, previous_warnings
+    from journalgen.diagnostics import promote_warnings
     from journalgen.write import write_files
 
     try:
-        checked = check_source(read_spec(path), str(path), strict=strict)
+        checked = check_file(str(path), strict=strict)
     except SpecError as exc:
         return exc.diagnostics
     old, problems = _earlier(path, previous)
@@ -298,8 +307,6 @@ def build(
 
     A bad spec, or a bundle that cannot be written, is reported and the next spec built.
     """
-    from journalgen.compiler import check_source
-
     paths = list(paths)
     _files_only(paths, "build")
     outcome = Outcome()
@@ -322,7 +329,7 @@ def build(
             check_rev(previous_rev, folder)
     if previous is not None:
         try:
-            earlier = Previous(spec=check_source(read_spec(Path(previous)), previous))
+            earlier = Previous(spec=check_file(previous))
         except SpecError as exc:
             outcome.files.append(previous)
             outcome.add(previous, exc.diagnostics)
@@ -331,12 +338,10 @@ def build(
 
     captured = None
     if state is not None:
-        from journalgen.state import load_state
-
         if len(specs) != 1:
             raise UsageError("--state compares one spec with a captured tenant; give one spec")
         try:
-            captured = load_state(read_state(Path(state)), state)
+            captured = load_state_file(state)
         except SpecError as exc:
             outcome.files.append(state)
             outcome.add(state, exc.diagnostics)
@@ -355,7 +360,7 @@ def build(
             if org is not None and counts[org] > 1
         ]
         found = in_order(functools.partial(_claims_one, strict=strict), shared, jobs)
-        clashing = _add_clashes(Outcome(), [c for c in found if c is not None])
+        clashing = _clashes_by_file([c for c in found if c is not None])
     work = functools.partial(
         _build_one, out_dir=out_dir, strict=strict, previous=earlier, captured=captured
     )
@@ -437,12 +442,11 @@ def _check_one(
     the spec claims in its tenant.
     """
     from journalgen.bundle import compare_bundle
-    from journalgen.compiler import check_source
     from journalgen.tenants import Claims
 
     name = str(path)
     try:
-        checked = check_source(read_spec(path), name, strict=strict)
+        checked = check_file(name, strict=strict)
     except SpecError as exc:
         return exc.diagnostics, None
     rebuild = f"journalgen build {name} --out-dir {out_dir}"
@@ -451,7 +455,7 @@ def _check_one(
 
 def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
     """The apply script of one spec, in memory."""
-    from journalgen.compiler import check_source, compile_bundle
+    from journalgen.compiler import compile_bundle
 
     if path == STDIN:
         # The script names its spec (SpecName, the backup file), and standard input has no name.
@@ -461,7 +465,7 @@ def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
         )
     outcome = Outcome(files=[path])
     try:
-        checked = check_source(read_spec(Path(path)), path, strict=strict)
+        checked = check_file(path, strict=strict)
     except SpecError as exc:
         outcome.add(path, exc.diagnostics)
         return outcome, None
@@ -481,11 +485,10 @@ def engine(*, hash_only: bool) -> bytes:
 def explain(path: str, fmt: str) -> tuple[Outcome, str | None]:
     """The resolved spec with the origin of every value, or the spec's diagnostics."""
     from journalgen import explain as explainer
-    from journalgen.compiler import check_source
 
     outcome = Outcome(files=[path])
     try:
-        checked = check_source(read_spec(Path(path)), path)
+        checked = check_file(path)
     except SpecError as exc:
         outcome.add(path, exc.diagnostics)
         return outcome, None
@@ -497,6 +500,19 @@ def presets(fmt: str) -> str:
     from journalgen import catalog
 
     return catalog.render(fmt)
+
+
+def _may_write(output: Path | None, *, force: bool) -> None:
+    """Refuse, before any work, to overwrite ``output`` without ``--force``."""
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output} already exists; use --force to overwrite it")
+
+
+def _write_spec(output: Path | None, text: str) -> None:
+    if output is not None:
+        from journalgen.write import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,21 +527,17 @@ def init(request: InitRequest, ask: Ask | None, *, output: Path | None, force: b
     """A commented starter spec from a vendor preset, written to ``output`` when one is given."""
     from journalgen import scaffold
 
-    if output is not None and output.exists() and not force:
-        raise UsageError(f"{output} already exists; use --force to overwrite it")
+    _may_write(output, force=force)
     text = scaffold.render(scaffold.complete(request, ask))
-    if output is not None:
-        from journalgen.write import write_atomic
-
-        write_atomic(output, text.encode("utf-8"))
+    _write_spec(output, text)
     return Started(text, scaffold.remaining(text, str(output) if output else "-"))
 
 
-def read_state(path: Path) -> bytes:
-    """A state file's bytes, reading no more than one byte past the state size limit."""
-    from journalgen.state import MAX_BYTES
+def load_state_file(name: str) -> Captured:
+    """The captured state in file ``name``, read no more than one byte past the size limit."""
+    from journalgen.state import MAX_BYTES, load_state
 
-    return _read_limited(path, MAX_BYTES, "file")
+    return load_state(_read_limited(Path(name), MAX_BYTES, "file"), name)
 
 
 def probe(cloud: str) -> bytes:
@@ -558,18 +570,17 @@ class Planned:
 def plan(spec: str, state: str, fmt: str) -> Planned:
     """What apply.ps1 of ``spec`` would do in the tenant captured in ``state``."""
     from journalgen import live
-    from journalgen.compiler import check_source, plan_for
-    from journalgen.state import load_state
+    from journalgen.compiler import plan_for
 
     outcome = Outcome(files=[spec, state])
     try:
-        checked = check_source(read_spec(Path(spec)), spec)
+        checked = check_file(spec)
     except SpecError as exc:
         outcome.add(spec, exc.diagnostics)
         return Planned(outcome, None, False)
     outcome.add(spec, checked.warnings)
     try:
-        captured = load_state(read_state(Path(state)), state)
+        captured = load_state_file(state)
     except SpecError as exc:
         outcome.add(state, exc.diagnostics)
         return Planned(outcome, None, False)
@@ -598,12 +609,10 @@ def import_state(
     """A commented spec adopting the setup in ``state``, written to ``output`` when one is given."""
     from journalgen import importer, live
     from journalgen.compiler import check_source, plan_for
-    from journalgen.state import load_state
 
-    if output is not None and output.exists() and not force:
-        raise UsageError(f"{output} already exists; use --force to overwrite it")
+    _may_write(output, force=force)
     try:
-        captured = load_state(read_state(Path(state)), state)
+        captured = load_state_file(state)
     except SpecError as exc:
         return Imported(None, list(exc.diagnostics), None)
     text = importer.render(captured, request)
@@ -617,8 +626,5 @@ def import_state(
         remaining = list(checked.warnings)
         against = live.plan_against(plan_for(checked), captured)
         summary = live.summary(against)
-    if output is not None:
-        from journalgen.write import write_atomic
-
-        write_atomic(output, text.encode("utf-8"))
+    _write_spec(output, text)
     return Imported(text, remaining, summary)

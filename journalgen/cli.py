@@ -14,6 +14,7 @@ from journalgen.errors import JournalgenError
 
 if TYPE_CHECKING:  # the app is imported lazily so --help and --version stay fast
     from journalgen.app import Outcome
+    from journalgen.diagnostics import Diagnostic
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -71,6 +72,7 @@ def cloud_option(help: str) -> Callable[[F], F]:
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout."
 )
+force_option = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 
 
 def _deliver(data: bytes, output: str | None) -> None:
@@ -328,6 +330,19 @@ def presets(fmt: str) -> None:
     click.echo(app.presets(fmt), nl=False)
 
 
+def _show_spec(text: str, output: str | None, remaining: list[Diagnostic]) -> None:
+    """A spec ``init`` or ``import`` made: its text (or where it went), then what is left to do."""
+    from journalgen.report import text as report
+
+    if output:
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if remaining:
+        click.echo("still to do before it validates, or warnings to read:", err=True)
+        click.echo(report(remaining), nl=False, err=True)
+
+
 def _ask(
     question: str,
     flag: str,
@@ -369,8 +384,8 @@ def _ask(
     "--journal-address",
     help="The journal address the vendor issued, for vendors whose preset cannot know it.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@output_option
+@force_option
 @click.option(
     "--interactive/--no-interactive",
     default=None,
@@ -391,7 +406,6 @@ def init(
     from pathlib import Path
 
     from journalgen import app
-    from journalgen.report import text
     from journalgen.scaffold import InitRequest
 
     if interactive is None:
@@ -403,13 +417,7 @@ def init(
         output=Path(output) if output else None,
         force=force,
     )
-    if output:
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(started.text, nl=False)
-    if started.remaining:
-        click.echo("still to do before it validates, or warnings to read:", err=True)
-        click.echo(text(started.remaining), nl=False, err=True)
+    _show_spec(started.text, output, started.remaining)
 
 
 @main.command(short_help="Show a spec fully resolved, with each value's origin.")
@@ -458,13 +466,13 @@ def plan(spec: str, state: str, fmt: str, exit_code: bool) -> None:
 
 @main.command("import", short_help="Write a spec that adopts a captured tenant's journaling.")
 @click.argument("state", type=click.Path(dir_okay=False))
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@output_option
 @click.option(
     "--journal-address",
     help="The journal address to adopt, when the tenant's rules journal to several.",
 )
 @click.option("--vendor", help="The archive vendor, when it is not recognised (see presets).")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@force_option
 def import_(
     state: str, output: str | None, journal_address: str | None, vendor: str | None, force: bool
 ) -> None:
@@ -484,12 +492,6 @@ def import_(
     if imported.text is None:
         click.echo(text(imported.remaining), nl=False, err=True)
         sys.exit(1)
-    if output:
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(imported.text, nl=False)
-    if imported.remaining:
-        click.echo("still to do before it validates, or warnings to read:", err=True)
-        click.echo(text(imported.remaining), nl=False, err=True)
+    _show_spec(imported.text, output, imported.remaining)
     if imported.summary is not None:
         click.echo(f"plan against {state}: {imported.summary}", err=True)

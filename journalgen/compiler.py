@@ -98,9 +98,7 @@ def spec_name(file: str) -> str:
 
 def locate(file: str, index: PositionIndex, findings: Iterable[Finding]) -> list[Diagnostic]:
     """Findings (paths in the spec) as diagnostics (lines and columns in the file)."""
-    out = []
-    for f in findings:
-        out.append(
-            Diagnostic.at(file, index.locate(f.path, prefer_key=f.at_key), f.code, f.message)
-        )
-    return out
+    return [
+        Diagnostic.at(file, index.locate(f.path, prefer_key=f.at_key), f.code, f.message)
+        for f in findings
+    ]

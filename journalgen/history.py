@@ -23,8 +23,7 @@ def check_rev(rev: str, folder: Path) -> None:
         raise UsageError(f"--previous-rev {rev!r}: a revision cannot start with '-'")
     done = _git(folder, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
     if done.returncode != 0:
-        where = folder if str(folder) else Path(".")
-        raise UsageError(f"--previous-rev {rev}: no such commit in the git repository of {where}")
+        raise UsageError(f"--previous-rev {rev}: no such commit in the git repository of {folder}")
 
 
 def spec_at(rev: str, path: Path) -> bytes | None:

@@ -93,11 +93,8 @@ def check_pin(start: Path, version: str = __version__) -> list[Diagnostic]:
         lines = pin.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         return [_pin(str(pin), 1, f"cannot read the file: {exc}")]
-    found = [
-        (number, line.split("#", 1)[0].strip())
-        for number, line in enumerate(lines, start=1)
-        if line.split("#", 1)[0].strip()
-    ]
+    uncommented = ((number, line.split("#", 1)[0].strip()) for number, line in enumerate(lines, 1))
+    found = [(number, text) for number, text in uncommented if text]
     if len(found) != 1:
         return [_pin(str(pin), 1, "needs exactly one line like '>=0.2,<0.3' (and # comments)")]
     number, text = found[0]
