@@ -247,7 +247,6 @@ def render_change(
             summary_of_live=summary(live) if live is not None else "",
             format_value=format_value,
             changes=plan_changes(previous, plan) if previous is not None else [],
-            show=show,
             source_of=functools.partial(source_of, plan),
             operations=operations(plan),
             prerequisites=prerequisites(plan),
