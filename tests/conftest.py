@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from journalgen.simulator import INSTALL_HINT, find_pwsh
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -60,3 +63,14 @@ class Golden:
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Golden:
     return Golden(bool(request.config.getoption("--update-goldens")))
+
+
+@pytest.fixture(scope="session")
+def pwsh() -> str:
+    """The pwsh program; without one the test skips, and fails in CI, where it must be there."""
+    found = find_pwsh(ROOT)
+    if found is None:
+        if os.environ.get("CI", "").lower() in {"true", "1"}:
+            pytest.fail(INSTALL_HINT, pytrace=False)
+        pytest.skip(INSTALL_HINT)
+    return found

@@ -978,7 +978,11 @@ try {
     $acceptedNames = Assert-JgTenant
 
     $problems = Test-JgPreflight -AcceptedDomains $acceptedNames
-    $problems = @($problems) + @(Test-JgConnectorTakeover) + @(Test-JgRetirePreflight)
+    # Each of these returns its list as one object (return ,$list): never wrap such a call in
+    # @(), which would make that list one element of a new one.
+    $takeover = Test-JgConnectorTakeover
+    $stranded = Test-JgRetirePreflight
+    $problems = @($problems) + $takeover + $stranded
     if ($problems.Count -gt 0) {
         foreach ($problem in $problems) { Write-Warning "Preflight: $problem" }
         throw "Preflight found $($problems.Count) problem(s). Nothing was changed."
