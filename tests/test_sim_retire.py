@@ -114,7 +114,7 @@ def test_a_spec_imported_from_a_hand_configured_tenant_applies_without_a_write(
     raw = (STATES / "hand-configured-mimecast.json").read_bytes()
     text = render(load_state(raw, "state.json"), ImportRequest())
     text = text.replace("acknowledge_downgrade: false", "acknowledge_downgrade: true")
-    bundle, predicted, got = _plan_and_apply(
+    _, predicted, got = _plan_and_apply(
         text, load_json(STATES / "hand-configured-mimecast.json"), tenant, tmp_path
     )
     assert not predicted.changed
