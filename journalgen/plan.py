@@ -86,7 +86,8 @@ class Resource:
 
 # What the backup records of a retired object, so rollback can recreate it: the settings its
 # New-* cmdlet takes (and Set-MailContact's address-book flag). One table for the plan, the
-# engine (as $JgRetireProperties) and the tests.
+# engine (as $JgRetireProperties) and the tests. SmtpDaneMode and MtaStsMode are newer (2026)
+# than some module versions: the engine records them only when Exchange returns them.
 RETIRE_PROPERTIES: Mapping[ResourceType, tuple[str, ...]] = {
     "JournalRule": ("JournalEmailAddress", "Scope", "Recipient", "Enabled"),
     "MailContact": (
@@ -108,6 +109,9 @@ RETIRE_PROPERTIES: Mapping[ResourceType, tuple[str, ...]] = {
         "TlsSettings",
         "TlsDomain",
         "IsTransportRuleScoped",
+        "TestMode",
+        "SmtpDaneMode",
+        "MtaStsMode",
     ),
 }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from journalgen.simulator import INSTALL_HINT, find_pwsh
+from journalgen.simulator import ENV_COVERAGE, INSTALL_HINT, find_pwsh
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -25,6 +25,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite the golden files under tests/golden from the current output.",
     )
+    parser.addoption(
+        "--ps-coverage",
+        metavar="DIR",
+        help="Record which lines of each script the pwsh scenarios run, into DIR "
+        "(its *.jsonl files are removed first); report with python tools/ps_coverage.py DIR.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    folder = config.getoption("--ps-coverage")
+    # xdist workers inherit the environment; only the controller (no workerinput) empties DIR.
+    if folder is None or hasattr(config, "workerinput"):
+        return
+    path = Path(folder).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.jsonl"):
+        old.unlink()
+    os.environ[ENV_COVERAGE] = str(path)
 
 
 class Golden:

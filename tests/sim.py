@@ -168,11 +168,20 @@ class Tenant:
         cwd: Path | None = None,
         faults: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
+        location: Path | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Run:
-        """Run ``script`` with ``arguments`` (PowerShell text) against this tenant."""
+        """Run ``script`` with ``arguments`` (PowerShell text) against this tenant.
+
+        ``location`` is PowerShell's current location for the run, which (unlike ``cwd``, the
+        process folder) is what an operator's relative paths are relative to.
+        """
         self.runs += 1
         log = self.folder / f"run{self.runs}.jsonl"
         command = script_command(script, arguments, connect_first=connect_first)
+        if location is not None:
+            quoted = "'" + str(location).replace("'", "''") + "'"
+            command = f"Set-Location -LiteralPath {quoted}\n{command}"
         pwsh_args: list[str] = ["-Command", command]
         return run_pwsh(
             self.pwsh,
@@ -183,6 +192,7 @@ class Tenant:
             options=dict(options if options is not None else self.options),
             cwd=cwd or self.folder,
             stdin=stdin,
+            extra_env=env,
         )
 
 

@@ -49,9 +49,9 @@ CMDLETS: dict[str, set[str]] = {
         "DisplayName",
         "HiddenFromAddressListsEnabled",
     },
-    "Get-MailContact": {"Identity", "ResultSize"},
+    "Get-MailContact": {"Identity", "ResultSize", "Filter"},
     "Set-Contact": {"Identity", "FirstName", "Initials", "LastName"},
-    "Get-Contact": {"Identity"},
+    "Get-Contact": {"Identity", "ResultSize", "Filter"},
     "New-OutboundConnector": {
         "Name",
         "Comment",
@@ -64,6 +64,8 @@ CMDLETS: dict[str, set[str]] = {
         "TlsDomain",
         "IsTransportRuleScoped",
         "TestMode",
+        "MtaStsMode",
+        "SmtpDaneMode",
     },
     "Set-OutboundConnector": {
         "Identity",
@@ -79,7 +81,12 @@ CMDLETS: dict[str, set[str]] = {
         "IsTransportRuleScoped",
         "TestMode",
     },
-    "Get-OutboundConnector": {"Identity", "IncludeTestModeConnectors"},
+    "Get-OutboundConnector": {
+        "Identity",
+        "IncludeTestModeConnectors",
+        "IsTransportRuleScoped",
+        "ResultSize",
+    },
     "Get-ConnectionInformation": set(),
     "New-JournalRule": {"Name", "JournalEmailAddress", "Scope", "Recipient", "Enabled"},
     "Set-JournalRule": {"Identity", "Name", "JournalEmailAddress", "Scope", "Recipient"},
@@ -89,7 +96,7 @@ CMDLETS: dict[str, set[str]] = {
     "Set-TransportConfig": {"JournalingReportNdrTo", "JournalMessageExpirationDays"},
     "Get-TransportConfig": set(),
     "Get-AcceptedDomain": {"ResultSize"},
-    "Get-Recipient": {"Identity"},
+    "Get-Recipient": {"Identity", "Filter", "ResultSize"},
     "Connect-ExchangeOnline": {
         "UserPrincipalName",
         "AppId",

@@ -30,6 +30,8 @@ READ_ONLY = {
     "Out-String",
     "Set-StrictMode",
     "Sort-Object",
+    # A throttled read waits before it is made again (Wait-JgThrottled).
+    "Start-Sleep",
     "Where-Object",
     "Write-Host",
     "Write-Warning",

@@ -115,7 +115,7 @@ def test_the_capture_script_guards_the_tenant_it_was_built_for() -> None:
     source = capture("Contoso.onmicrosoft.com")
     assert "Organization            = 'contoso.onmicrosoft.com'" in source
     assert "PrimaryDomain           = 'contoso.onmicrosoft.com'" in source
-    run = source[source.rindex("try {") :]
+    run = source[source.rindex("\ntry {") :]
     assert run.index("Connect-Jg") < run.index("Assert-JgTenant") < run.index("Get-JgState")
     assert "[string] $Organization = 'contoso.onmicrosoft.com'" in source
     # Built for no tenant: no guard to pass, the tenant names itself, app-only must name it.

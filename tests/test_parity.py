@@ -56,12 +56,16 @@ ENGINE_TO_PLAN: dict[str, str | Pending | Undecidable] = {
     "retired contact": "JG425",
     "through retired connector": "JG426",
     # Get-JgOne, which every read by identity goes through.
-    "objects; the module may return every object": "JG424",
+    "objects carrying that name or address": "JG424",
     "Cannot read an object of type": Undecidable(
         "a journalgen bug (an unknown object type), not a tenant state"
     ),
-    "the module may return another object": Undecidable(
-        "a state lists objects; it cannot show Exchange answering a name with another object"
+    "Cannot look up a $What by a query": Undecidable(
+        "a journalgen bug (an unknown object kind), not a tenant state"
+    ),
+    # Wait-JgThrottled, which every read by identity goes through.
+    "Exchange Online throttled this session": Undecidable(
+        "the service's answer to the session's request rate, not a tenant state"
     ),
 }
 # Plan codes with no apply.ps1 counterpart, each with its reason (none now).

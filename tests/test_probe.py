@@ -20,7 +20,7 @@ from tests.test_bundle import READ_ONLY
 # Parameters the probe uses beyond apply's, each from the cmdlet help.
 PROBE_CMDLETS = {
     **CMDLETS,
-    "Get-MailContact": {"Identity", "ResultSize"},
+    "Get-MailContact": {"Identity", "ResultSize", "Filter"},
     "Get-Command": {"Name"},
     "Get-Module": {"Name"},
     "Set-JournalRule": CMDLETS["Set-JournalRule"],
@@ -145,7 +145,7 @@ def test_the_probe_cleans_up_in_finally_whatever_happened() -> None:
     assert final.index("Read-JgProbeLeftovers") < final.index("Disconnect-Jg")
     assert "ConvertTo-Json -InputObject $report" in final
     # Only objects the run could have made: cleanup runs after the confirmation said yes.
-    assert "if ($JgConnected -and $JgProbeWrote) {" in final
+    assert "if ($JgProbeWrote) {" in final
     remover = source[source.index("function Remove-JgProbeObjects {") :]
     remover = remover[: remover.index("\r\n}\r\n")]
     assert remover.count("-like $like") == 3 and "$like = $JgProbe.Prefix + '*'" in remover

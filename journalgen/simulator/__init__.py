@@ -29,6 +29,8 @@ ENV_STATE = "JOURNALGEN_SIM_STATE"
 ENV_LOG = "JOURNALGEN_SIM_LOG"
 ENV_FAULTS = "JOURNALGEN_SIM_FAULTS"
 ENV_OPTIONS = "JOURNALGEN_SIM_OPTIONS"
+# A folder: each script run adds one JSON line of the lines it ran (tools/ps_coverage.py).
+ENV_COVERAGE = "JOURNALGEN_SIM_COVERAGE"
 _PSMODULEPATH = "PSModulePath"  # PowerShell's own spelling
 
 
@@ -94,6 +96,9 @@ def run_pwsh(
         for key, value in os.environ.items()
         if not key.startswith("JOURNALGEN_SIM_") and key.upper() != "PSMODULEPATH"
     }
+    # Coverage is the test run's setting (tests/conftest.py --ps-coverage), not a scenario's.
+    if os.environ.get(ENV_COVERAGE):
+        env[ENV_COVERAGE] = os.environ[ENV_COVERAGE]
     env[_PSMODULEPATH] = str(MODULE_PATH)
     env["JOURNALGEN_SIM_MODULE"] = str(
         MODULE_PATH / "ExchangeOnlineManagement" / "ExchangeOnlineManagement.psd1"
@@ -152,12 +157,72 @@ function global:Start-Sleep {
 """
 _CONNECT = "Connect-ExchangeOnline -ShowBanner:$false\n"
 
+# Line coverage, when JOURNALGEN_SIM_COVERAGE names a folder (tools/ps_coverage.py reads it): a
+# breakpoint on the first line of each statement notes that line and removes itself, so a loop
+# costs one stop; after the script, one JSON line goes into the folder (a killed run writes
+# none). Counted: the statements of a script's, function's, script block's or statement's body,
+# not those inside @() or $() (no stop of their own: their line would bind to the enclosing
+# statement), nor a function definition (declared, not run), try or do (no stop of their own;
+# their bodies' statements count).
+_COVERAGE_START = """\
+$JournalgenSimCoverage = $null
+if ($env:JOURNALGEN_SIM_COVERAGE) {
+    $JournalgenSimCoverage = & {
+        param([string] $Script)
+        $path = (Resolve-Path -LiteralPath $Script).ProviderPath
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref] $null, [ref] $null)
+        $skip = @('FunctionDefinitionAst', 'TryStatementAst', 'DoWhileStatementAst', 'DoUntilStatementAst', 'TypeDefinitionAst')
+        $lines = New-Object -TypeName 'System.Collections.Generic.SortedSet[int]'
+        $functions = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        foreach ($node in $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.StatementAst] }, $true)) {
+            if ($node -is [System.Management.Automation.Language.FunctionDefinitionAst]) {
+                $functions.Add([ordered]@{ name = $node.Name; start = $node.Extent.StartLineNumber; end = $node.Extent.EndLineNumber })
+            }
+            $block = $node.Parent
+            if (($block -is [System.Management.Automation.Language.NamedBlockAst] -or
+                    ($block -is [System.Management.Automation.Language.StatementBlockAst] -and
+                        $block.Parent -isnot [System.Management.Automation.Language.ExpressionAst])) -and
+                $skip -notcontains $node.GetType().Name) {
+                [void] $lines.Add($node.Extent.StartLineNumber)
+            }
+        }
+        $lines = [int[]] @($lines)
+        $engine = $null; $begin = $null; $end = $null; $number = 0
+        foreach ($text in [System.IO.File]::ReadAllLines($path)) {
+            $number++
+            if ($text -match '^# --- BEGIN journalgen engine: (.+) ---$') { $engine = $Matches[1]; $begin = $number }
+            elseif ($text -eq '# --- END journalgen engine ---') { $end = $number }
+        }
+        if ($lines.Count -gt 0) {
+            $null = Set-PSBreakpoint -Script $path -Line $lines -Action {
+                [void] $global:JournalgenSimCoverage.hit.Add($_.Line)
+                Remove-PSBreakpoint -Breakpoint $_
+            }
+        }
+        $hit = New-Object -TypeName 'System.Collections.Generic.HashSet[int]'
+        [ordered]@{ script = [System.IO.Path]::GetFileName($path); engine = $engine; engine_begin = $begin; engine_end = $end; lines = $lines; hit = $hit; functions = $functions.ToArray() }
+    } __SCRIPT__
+}
+"""
+_COVERAGE_END = """\
+    if ($JournalgenSimCoverage) {
+        $JournalgenSimCoverage.hit = [int[]] @($JournalgenSimCoverage.hit | Sort-Object)
+        [System.IO.File]::WriteAllText((Join-Path $env:JOURNALGEN_SIM_COVERAGE ([guid]::NewGuid().ToString('N') + '.jsonl')),
+            (ConvertTo-Json -Compress -Depth 4 -InputObject $JournalgenSimCoverage) + "`n")
+    }
+"""
+
 
 def script_command(
     script: Path, arguments: Sequence[str] = (), *, connect_first: bool = False
 ) -> str:
     """The -Command text that runs ``script`` with ``arguments`` (PowerShell text) and keeps its exit code."""
     quoted = "'" + str(script).replace("'", "''") + "'"
-    body = _PRELUDE + (_CONNECT if connect_first else "")
-    body += f"$ErrorActionPreference = 'Continue'\n& {quoted} {' '.join(arguments)}\nexit $LASTEXITCODE\n"
+    body = (
+        _PRELUDE
+        + (_CONNECT if connect_first else "")
+        + _COVERAGE_START.replace("__SCRIPT__", quoted)
+    )
+    body += f"$ErrorActionPreference = 'Continue'\ntry {{ & {quoted} {' '.join(arguments)} }}\n"
+    body += "finally {\n" + _COVERAGE_END + "}\nexit $LASTEXITCODE\n"
     return body

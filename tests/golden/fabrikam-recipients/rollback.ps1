@@ -10,8 +10,17 @@
     With -BackupPath (the JSON file apply.ps1 saved before its change) it restores that state:
     objects the backup records as absent are removed, the others get their earlier settings
     back, and objects the spec retires that existed before are created again with the
-    settings the backup recorded. This is the safe form: apply.ps1 adopts objects that already
-    have the spec's names, and only the backup knows which ones it created.
+    settings the backup recorded (a connector's type, comment, state, routing, TLS, test mode,
+    SMTP DANE and MTA-STS modes; a contact's address, names and address-book visibility; a
+    rule's target, scope, recipient and state). This is the safe form: apply.ps1 adopts objects
+    that already have the spec's names, and only the backup knows which ones it created.
+
+    Before it signs in, it refuses a backup taken in another tenant, and one of another version
+    of the spec unless -AllowOtherSpecVersion is given; then the backup must still record every
+    object this version describes. Before any change it lists what it cannot give back: an
+    object created again gets a new Guid from Exchange, and loses what the backup recorded but
+    journalgen does not write (a connector's validation status, a contact's other addresses and
+    custom attributes).
 
     Without a backup it refuses to run unless -RemoveAll is given. -RemoveAll removes, in this
     order, every object the spec describes, including any that existed before apply.ps1:
@@ -34,8 +43,11 @@
     Remove-* cmdlets themselves run with -Confirm:$false so an approved run is unattended.
     -WhatIf lists every change and makes none. A second run changes nothing.
 
+    Exit codes: 0 when done, 1 on an error (no change after the failing one runs).
+
     Sign-out closes only this script's connection with ExchangeOnlineManagement 3.2.0 or later
     (-ConnectionId); older 3.x versions close all of this session's Exchange Online connections.
+    A failed sign-out is a warning: it does not change the exit code.
 
 .PARAMETER UserPrincipalName
     Sign in interactively as this admin.
@@ -45,9 +57,11 @@
 .PARAMETER AppId
     Sign in app-only with this application (client) ID.
 .PARAMETER CertificateThumbprint
-    App-only sign-in: the thumbprint of a certificate in the Windows certificate store.
+    App-only sign-in: the thumbprint of a certificate in the Windows certificate store
+    (Windows only; elsewhere use -CertificateFilePath).
 .PARAMETER CertificateFilePath
-    App-only sign-in: the path of a .pfx certificate file.
+    App-only sign-in: the path of a .pfx certificate file (a relative path is relative to
+    the current location).
 .PARAMETER CertificatePassword
     App-only sign-in: the password of the .pfx file.
 .PARAMETER Organization
@@ -60,6 +74,12 @@
 .PARAMETER RemoveAll
     Without a backup: remove every object the spec names, even one that existed before
     apply.ps1. Nothing destructive runs without -BackupPath or this switch.
+.PARAMETER AllowOtherSpecVersion
+    Restore a backup that apply.ps1 of another version of this spec wrote; without this switch
+    such a backup is refused before anything changes. This version's objects and settings are
+    restored from it: each object must have a record in the backup, or nothing is changed, and
+    a setting the other version did not manage keeps its current value. A backup of another
+    tenant is refused even so.
 
 .EXAMPLE
     .\rollback.ps1 -BackupPath .\journalgen-backup-fabrikam-recipients-babd64b5f085.json -WhatIf
@@ -102,7 +122,9 @@ param(
 
     [string] $BackupPath,
 
-    [switch] $RemoveAll
+    [switch] $RemoveAll,
+
+    [switch] $AllowOtherSpecVersion
 )
 
 Set-StrictMode -Version 3.0
@@ -273,15 +295,42 @@ function Test-JgNotFound {
     return ($text -match 'ManagementObjectNotFoundException' -or $text -match 'couldn''t be found')
 }
 
-function Invoke-JgRead {
-    # Runs one Get-* call. A failed read is never taken as "absent" (R11).
-    param([scriptblock] $Read)
-    try {
-        return (& $Read)
+function Test-JgThrottled {
+    # True when Exchange Online refused the call for the session's request rate: the module
+    # reports it once its own short retries are spent (ErrorId ThrottlingError, LimitsExceeded).
+    param([System.Management.Automation.ErrorRecord] $Record)
+    return (([string] $Record.FullyQualifiedErrorId) -like 'ThrottlingError*' -or [string] $Record.CategoryInfo.Category -eq 'LimitsExceeded')
+}
+
+# The waits, in seconds, before each new try of a throttled call; then the script stops.
+$JgThrottleWaits = @(30, 60, 120)
+
+function Wait-JgThrottled {
+    # Called with a failed call's error and how many times it was throttled before: rethrows an
+    # error that is not throttling, waits before the next try, or stops once the waits are spent.
+    # A throttled call did nothing, so trying it again (now or in a later run) is safe.
+    param([System.Management.Automation.ErrorRecord] $Record, [int] $Attempt)
+    if (-not (Test-JgThrottled -Record $Record)) { throw $Record }
+    if ($Attempt -ge $JgThrottleWaits.Count) {
+        # Its own exception type, so no caller takes it for throttling to retry once more.
+        throw (New-Object -TypeName System.TimeoutException -ArgumentList "Exchange Online throttled this session: the same call was refused $($Attempt + 1) times, with waits of $($JgThrottleWaits -join ', ') seconds between, so the script stopped there. What changed before it stays changed; re-running the script later is safe (it reads the tenant again and changes only what still differs). Exchange said: $($Record.Exception.Message)")
     }
-    catch {
-        if (Test-JgNotFound -Record $_) { return $null }
-        throw
+    Write-Warning "Exchange Online throttled this session; trying the same call again in $($JgThrottleWaits[$Attempt]) seconds."
+    Start-Sleep -Seconds $JgThrottleWaits[$Attempt]
+}
+
+function Invoke-JgRead {
+    # Runs one Get-* call. A failed read is never taken as "absent" (R11); a throttled one is
+    # made again after a wait (Wait-JgThrottled).
+    param([scriptblock] $Read)
+    for ($attempt = 0; ; $attempt++) {
+        try {
+            return (& $Read)
+        }
+        catch {
+            if (Test-JgNotFound -Record $_) { return $null }
+            Wait-JgThrottled -Record $_ -Attempt $attempt
+        }
     }
 }
 
@@ -291,6 +340,48 @@ function Get-JgProperty {
     $property = $Object.PSObject.Properties[$Name]
     if ($null -eq $property) { return $null }
     return $property.Value
+}
+
+function Format-JgText {
+    # A value as text. The module builds its objects with ConvertFrom-Json, which in PowerShell 7
+    # turns text shaped like an ISO 8601 time (a Comment '2026-03-14T22:00:00Z') into a date:
+    # give back that ISO text, not the culture's form of the date.
+    param($Value)
+    if ($Value -is [datetime]) { return $Value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", [System.Globalization.CultureInfo]::InvariantCulture) }
+    return [string] $Value
+}
+
+function Read-JgStateValue {
+    # One property as a plain JSON value: text (null stays null), bool, int or a list of strings.
+    # The state file (verify -StatePath, the capture script) and apply's backup both keep these.
+    # A property Exchange did not return is an error unless -Optional: absent is not false.
+    param($Object, [string] $Name, [string] $As, [switch] $Optional)
+    $property = $Object.PSObject.Properties[$Name]
+    if ($null -eq $property) {
+        if ($Optional) { return $null }
+        throw "Exchange returned no '$Name' property; is ExchangeOnlineManagement 3.x loaded? No state was written."
+    }
+    $value = $property.Value
+    switch ($As) {
+        'list' {
+            # A SmartHost, SmtpDomainWithSubdomains or ProxyAddress becomes its text.
+            $items = @($value | Where-Object { $null -ne $_ } | ForEach-Object { [string] $_ })
+            return ,$items
+        }
+        'bool' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToBoolean($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        'int' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToInt32($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        default {
+            # Enums and Exchange's address types become their text; null stays null.
+            if ($null -eq $value) { return $null }
+            return (Format-JgText $value)
+        }
+    }
 }
 
 function Test-JgIdentityMatch {
@@ -309,19 +400,40 @@ function Test-JgIdentityMatch {
 }
 
 function Get-JgOne {
-    # One object by identity, or $null when Exchange says it does not exist. Since 2025-12 the
-    # Get-* help warns that a non-existent -Identity may return all objects instead, so anything
-    # but exactly one object carrying the name or address asked for stops the script.
+    # One object by identity, or $null when it does not exist. Since 2025-12 the Get-* help says
+    # a non-existent -Identity returns all objects, as without -Identity: only objects carrying
+    # the name or address asked for count. When Exchange returned only others, a query that
+    # cannot be cut short confirms the absence. Two objects carrying it stop the script.
     param([scriptblock] $Read, [string] $Identity, [string] $What)
     $found = @(Invoke-JgRead $Read | Where-Object { $null -ne $_ })
     if ($found.Count -eq 0) { return $null }
-    if ($found.Count -gt 1) {
-        throw "Asked Exchange for the $What '$Identity' and got $($found.Count) objects; the module may return every object for an identity it cannot find. Stopping before any change that depends on it."
+    $matching = @($found | Where-Object { Test-JgIdentityMatch -Object $_ -Identity $Identity })
+    if ($matching.Count -eq 0) { $matching = Find-JgEvery -Identity $Identity -What $What }
+    if ($matching.Count -eq 0) { return $null }
+    if ($matching.Count -gt 1) {
+        throw "Asked Exchange for the $What '$Identity' and got $($matching.Count) objects carrying that name or address. Stopping before any change that depends on it."
     }
-    if (-not (Test-JgIdentityMatch -Object $found[0] -Identity $Identity)) {
-        throw "Asked Exchange for the $What '$Identity' and got '$(Get-JgProperty -Object $found[0] -Name 'Name')'; the module may return another object for an identity it cannot find. Stopping before any change that depends on it."
+    return $matching[0]
+}
+
+function Find-JgEvery {
+    # Every object of one kind carrying a name or address, by a query with no result limit
+    # (a -Filter with -ResultSize Unlimited, or the whole list): never "all objects" instead.
+    param([string] $Identity, [string] $What)
+    $property = 'Name'
+    $value = $Identity
+    if ($Identity.Contains('@')) { $property = 'EmailAddresses'; $value = 'smtp:' + $Identity }
+    $filter = "$property -eq '$($value.Replace("'", "''"))'"
+    switch ($What) {
+        'recipient' { $all = @(Invoke-JgRead { Get-Recipient -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'mail contact' { $all = @(Invoke-JgRead { Get-MailContact -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'contact' { $all = @(Invoke-JgRead { Get-Contact -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'journal rule' { $all = @(Invoke-JgRead { Get-JournalRule -ErrorAction Stop }) }
+        'outbound connector' { $all = Get-JgOutboundConnectors }
+        default { throw "Cannot look up a $What by a query." }
     }
-    return $found[0]
+    $matching = @($all | Where-Object { $null -ne $_ -and (Test-JgIdentityMatch -Object $_ -Identity $Identity) })
+    return ,$matching
 }
 
 function Get-JgAcceptedDomains {
@@ -332,14 +444,17 @@ function Get-JgAcceptedDomains {
 
 function Get-JgOutboundConnectors {
     # Every outbound connector. The help says -IncludeTestModeConnectors $true returns only
-    # test-mode connectors and $false only the others; practice reports $true returns all. Read
-    # both ways and merge by Guid, so the list is complete whichever is right.
+    # test-mode connectors and $false only the others, and -IsTransportRuleScoped the same for
+    # rule-scoped ones (both $false when omitted); practice reports $true returns all. Read all
+    # four combinations and merge by Guid, so the list is complete whichever is right.
     $byId = [ordered]@{}
     foreach ($testMode in @($true, $false)) {
-        foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -ErrorAction Stop)) {
-            $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
-            if (-not $key) { $key = [string] $connector.Name }
-            if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+        foreach ($ruleScoped in @($true, $false)) {
+            foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -IsTransportRuleScoped $ruleScoped -ResultSize Unlimited -ErrorAction Stop)) {
+                $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
+                if (-not $key) { $key = [string] $connector.Name }
+                if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+            }
         }
     }
     $all = @($byId.Values)
@@ -355,7 +470,7 @@ function ConvertTo-JgComparable {
         if ($items.Count -eq 0) { return $null }
         return ($items -join ',')
     }
-    $text = [string] $Value
+    $text = Format-JgText $Value
     if ($text -eq '') { return $null }
     switch ($Kind) {
         'address' {
@@ -420,10 +535,29 @@ function Read-JgCurrent {
         'JournalRule' {
             $rule = Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule'
             if ($null -eq $rule) { return $null }
-            return (Get-JgProperties -Object $rule -Settings $settings)
+            $current = Get-JgProperties -Object $rule -Settings $settings
+            if ($current.ContainsKey('JournalEmailAddress')) { $current['JournalEmailAddress'] = Resolve-JgJournalTarget -Value $current['JournalEmailAddress'] }
+            return $current
         }
     }
     throw "Unknown object type '$($Resource.Type)'"
+}
+
+function Resolve-JgJournalTarget {
+    # A journal rule's JournalEmailAddress as an address. The parameter takes a recipient (name,
+    # alias or address), and Exchange may report it by the name of the recipient holding the
+    # address: a value without '@' that names a recipient becomes that recipient's external
+    # address. Anything else comes back as it is.
+    param($Value)
+    $journalTarget = [string] $Value
+    if ($null -eq $Value -or $journalTarget -eq '' -or $journalTarget -eq '<>' -or $journalTarget.Contains('@')) { return $Value }
+    $holder = Get-JgOne { Get-Recipient -Identity $journalTarget -ErrorAction Stop } -Identity $journalTarget -What 'recipient'
+    if ($null -eq $holder) { return $Value }
+    foreach ($name in @('ExternalEmailAddress', 'PrimarySmtpAddress')) {
+        $address = Get-JgProperty -Object $holder -Name $name
+        if ($null -ne $address -and [string] $address -ne '') { return [string] $address }
+    }
+    return $Value
 }
 
 function Compare-JgSettings {
@@ -464,12 +598,19 @@ function Connect-Jg {
         'AppThumbprint' {
             $connect['AppId'] = $AppId
             $connect['Organization'] = $Organization
+            # The certificate store is Windows's: elsewhere the module has no -CertificateThumbprint,
+            # and PowerShell's own binding error would not say what to do instead.
+            if (-not (Get-Command -Name 'Connect-ExchangeOnline' -ErrorAction Stop).Parameters.ContainsKey('CertificateThumbprint')) {
+                throw 'App-only sign-in with -CertificateThumbprint needs the Windows certificate store, which ExchangeOnlineManagement cannot use on this system: give the certificate as a .pfx file with -CertificateFilePath (and -CertificatePassword) instead. Nothing was changed.'
+            }
             $connect['CertificateThumbprint'] = $CertificateThumbprint
         }
         'AppFile' {
             $connect['AppId'] = $AppId
             $connect['Organization'] = $Organization
-            $connect['CertificateFilePath'] = $CertificateFilePath
+            # Rooted here: the module hands the path to .NET, which would resolve a relative one
+            # against the process folder, not the operator's current location.
+            $connect['CertificateFilePath'] = Resolve-JgPath $CertificateFilePath
             if ($CertificatePassword) { $connect['CertificatePassword'] = $CertificatePassword }
         }
         default { throw "Unknown sign-in parameter set '$($JgCmdlet.ParameterSetName)'. Nothing was changed." }
@@ -520,14 +661,28 @@ function Assert-JgTenant {
 $JgRetireProperties = [ordered]@{
     JournalRule       = @('JournalEmailAddress', 'Scope', 'Recipient', 'Enabled')
     MailContact       = @('ExternalEmailAddress', 'DisplayName', 'Alias', 'FirstName', 'Initials', 'LastName', 'HiddenFromAddressListsEnabled')
-    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped')
+    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped', 'TestMode', 'SmtpDaneMode', 'MtaStsMode')
+}
+
+# Of those, the ones newer (2026) than some module versions: recorded when Exchange returns them.
+$JgRetireOptional = @('SmtpDaneMode', 'MtaStsMode')
+
+# What rollback cannot give an object it creates again. The backup records each one that holds a
+# value, and rollback lists them before it changes anything: Exchange gives the new object its
+# own Guid; a connector's validation status (Validate-OutboundConnector) belonged to the old one;
+# its on-premises-only flags and a contact's other addresses and custom attributes are not
+# settings journalgen writes.
+$JgNotRestored = @{
+    JournalRule       = @('Guid')
+    MailContact       = @('Guid', 'EmailAddresses', 'CustomAttribute1', 'CustomAttribute2', 'CustomAttribute3', 'CustomAttribute4', 'CustomAttribute5', 'CustomAttribute6', 'CustomAttribute7', 'CustomAttribute8', 'CustomAttribute9', 'CustomAttribute10', 'CustomAttribute11', 'CustomAttribute12', 'CustomAttribute13', 'CustomAttribute14', 'CustomAttribute15')
+    OutboundConnector = @('Guid', 'IsValidated', 'LastValidationTimestamp', 'ValidationRecipients', 'RouteAllMessagesViaOnPremises', 'CloudServicesMailEnabled', 'AllAcceptedDomains', 'SenderRewritingEnabled')
 }
 
 function Read-JgRetired {
     # A retired object as Exchange returns it, or $null when it does not exist.
     param([System.Collections.IDictionary] $Item)
-    # Get-JgOne stops unless Exchange returns exactly the object asked for: a lookup of a missing
-    # name may return other objects, and those must never be removed.
+    # Get-JgOne returns only an object carrying the name asked for: a lookup of a missing name
+    # may return other objects, and those must never be removed.
     $id = $Item.Identity
     switch ($Item.Type) {
         'JournalRule' { return (Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule') }
@@ -547,12 +702,47 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Get-JgRecordKind {
+    # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
+    # the comparison gives it; a setting the comparison does not know is text.
+    param([string] $Name)
+    $kind = $JgCompare[$Name]
+    if ($kind -in @('list', 'bool', 'int')) { return $kind }
+    return 'text'
+}
+
+function Get-JgNotRestored {
+    # The properties of $JgNotRestored that hold a value, in the state file's forms. A contact's
+    # external address comes back with it: only its other addresses are lost.
+    param($Object, [string] $Type)
+    $kept = [ordered]@{}
+    foreach ($name in $JgNotRestored[$Type]) {
+        # The value as it is (Get-JgProperty would unroll a list of one).
+        $property = $Object.PSObject.Properties[$name]
+        if ($null -eq $property) { continue }
+        $raw = $property.Value
+        if ($null -eq $raw -or ($raw -is [bool] -and -not $raw)) { continue }
+        $as = 'text'
+        if ($raw -is [bool]) { $as = 'bool' }
+        elseif ($raw -is [System.Collections.IEnumerable] -and $raw -isnot [string]) { $as = 'list' }
+        $value = Read-JgStateValue -Object $Object -Name $name -As $as
+        if ($name -eq 'EmailAddresses') {
+            $external = ConvertTo-JgComparable -Value (Get-JgProperty -Object $Object -Name 'ExternalEmailAddress') -Kind 'address'
+            $value = @($value | Where-Object { (ConvertTo-JgComparable -Value $_ -Kind 'address') -ne $external })
+        }
+        if (($as -eq 'list' -and @($value).Count -eq 0) -or ($as -eq 'text' -and $value -eq '')) { continue }
+        $kept[$name] = $value
+    }
+    return $kept
+}
+
 function Get-JgRetiredRecord {
-    # What the backup keeps of one retired object: whether it exists, and the settings
-    # rollback needs to create it again.
+    # What the backup keeps of one retired object: whether it exists, the settings rollback
+    # needs to create it again (in the state file's forms), and what it cannot give back.
     param([System.Collections.IDictionary] $Item)
     $object = Read-JgRetired -Item $Item
     $settings = $null
+    $notRestored = $null
     if ($null -ne $object) {
         $person = $null
         if ($Item.Type -eq 'MailContact') {
@@ -563,22 +753,29 @@ function Get-JgRetiredRecord {
         foreach ($name in $JgRetireProperties[$Item.Type]) {
             $holder = $object
             if ($name -in @('FirstName', 'Initials', 'LastName')) { $holder = $person }
-            $property = $holder.PSObject.Properties[$name]
-            if ($null -eq $property) { throw "Exchange returned no '$name' property of $($Item.Title)." }
-            $settings[$name] = $property.Value
+            if ($null -eq $holder.PSObject.Properties[$name]) {
+                if ($JgRetireOptional -contains $name) { continue }
+                throw "Exchange returned no '$name' property of $($Item.Title)."
+            }
+            $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{
-        Type     = $Item.Type
-        Identity = $Item.Identity
-        Title    = $Item.Title
-        Exists   = ($null -ne $object)
-        Settings = $settings
+        Type        = $Item.Type
+        Identity    = $Item.Identity
+        Title       = $Item.Title
+        Exists      = ($null -ne $object)
+        Settings    = $settings
+        NotRestored = $notRestored
     }
 }
 
 # Set by apply.ps1 once the operator has answered for its whole plan; $null: ask per step.
 $JgPlanApproved = $null
+# Set once this run removed a retired contact holding the journal address (Remove-JgRetiredHolder):
+# Exchange may take a moment to release the address for the spec's contact.
+$JgAddressReleased = $false
 
 function Confirm-JgStep {
     # One answer for the whole plan: refusing one step must not leave the others to be approved.
@@ -595,6 +792,8 @@ function New-JgJournalRule {
         $null = Invoke-JgRetry { New-JournalRule @Create -Confirm:$false -ErrorAction Stop }
     }
     catch {
+        # Throttling is no refusal of the rule (Wait-JgThrottled says what to do).
+        if ($_.Exception -is [System.TimeoutException]) { throw }
         $count = @(Get-JournalRule -ErrorAction SilentlyContinue).Count
         throw "New-JournalRule refused '$($Create['Name'])' with $count journal rule(s) in the tenant: $($_.Exception.Message) If the tenant's journal rule limit is the cause (Microsoft documents 10, 50 or 300 by plan and page age; the spec's limits.max_journal_rules is $($Journalgen.MaxJournalRules)), set limits.max_journal_rules to the limit this tenant enforces and build again. No later step was run."
     }
@@ -605,16 +804,33 @@ function Add-JgResult {
     $JgResults.Add([pscustomobject]@{ Step = $Step; Result = $Result; Details = $Details })
 }
 
+function Test-JgAddressInUse {
+    # True when Exchange refused an address because a recipient still holds it.
+    param([System.Management.Automation.ErrorRecord] $Record)
+    $text = '{0} {1}' -f $Record.CategoryInfo.Reason, $Record.Exception.Message
+    return ($text -match 'ProxyAddressExistsException' -or $text -match 'is already being used')
+}
+
 function Invoke-JgRetry {
-    # A new object can take a moment to be visible to the next cmdlet; retry only "not found".
-    param([scriptblock] $Action)
-    for ($attempt = 1; ; $attempt++) {
+    # Retries, a bounded number of times, what a moment cures: "not found" (a new object can take
+    # a moment to be visible to the next cmdlet), with -AddressInUse an address that a contact
+    # removed a moment ago still holds, and throttling (Wait-JgThrottled). Anything else stops.
+    param([scriptblock] $Action, [switch] $AddressInUse)
+    $lagged = 0
+    $throttled = 0
+    while ($true) {
         try {
             return (& $Action)
         }
         catch {
-            if ($attempt -ge 6 -or -not (Test-JgNotFound -Record $_)) { throw }
-            Start-Sleep -Seconds 10
+            if ((Test-JgNotFound -Record $_) -or ($AddressInUse -and (Test-JgAddressInUse -Record $_))) {
+                $lagged++
+                if ($lagged -ge 6) { throw }
+                Start-Sleep -Seconds 10
+                continue
+            }
+            Wait-JgThrottled -Record $_ -Attempt $throttled
+            $throttled++
         }
     }
 }
@@ -630,14 +846,14 @@ function New-JgObject {
     switch ($Resource.Type) {
         'MailContact' {
             [void] $create.Remove('HiddenFromAddressListsEnabled')
-            $null = New-MailContact @create -Confirm:$false -ErrorAction Stop
+            $null = Invoke-JgRetry -AddressInUse:$JgAddressReleased { New-MailContact @create -Confirm:$false -ErrorAction Stop }
             if ($settings.Contains('HiddenFromAddressListsEnabled')) {
                 $hidden = $settings['HiddenFromAddressListsEnabled']
                 Invoke-JgRetry { Set-MailContact -Identity $id -HiddenFromAddressListsEnabled $hidden -Confirm:$false -ErrorAction Stop }
             }
         }
         'OutboundConnector' {
-            $null = New-OutboundConnector @create -Confirm:$false -ErrorAction Stop
+            $null = Invoke-JgRetry { New-OutboundConnector @create -Confirm:$false -ErrorAction Stop }
         }
         'JournalRule' {
             # The contact created a moment ago may not be visible yet to New-JournalRule.
@@ -658,22 +874,22 @@ function Update-JgObject {
             foreach ($name in @('FirstName', 'Initials', 'LastName')) {
                 if ($update.ContainsKey($name)) { $person[$name] = $update[$name]; $update.Remove($name) }
             }
-            if ($update.Count -gt 0) { Set-MailContact -Identity $id @update -Confirm:$false -ErrorAction Stop }
-            if ($person.Count -gt 0) { Set-Contact -Identity $id @person -Confirm:$false -ErrorAction Stop }
+            if ($update.Count -gt 0) { Invoke-JgRetry { Set-MailContact -Identity $id @update -Confirm:$false -ErrorAction Stop } }
+            if ($person.Count -gt 0) { Invoke-JgRetry { Set-Contact -Identity $id @person -Confirm:$false -ErrorAction Stop } }
         }
         'OutboundConnector' {
-            Set-OutboundConnector -Identity $id @update -Confirm:$false -ErrorAction Stop
+            Invoke-JgRetry { Set-OutboundConnector -Identity $id @update -Confirm:$false -ErrorAction Stop }
         }
         'TransportConfig' {
-            Set-TransportConfig @update -Confirm:$false -ErrorAction Stop
+            Invoke-JgRetry { Set-TransportConfig @update -Confirm:$false -ErrorAction Stop }
         }
         'JournalRule' {
             # Set-JournalRule has no -Enabled: Enable-/Disable-JournalRule switch a rule on and off.
             $enabled = $null
             if ($update.ContainsKey('Enabled')) { $enabled = $update['Enabled']; $update.Remove('Enabled') }
-            if ($update.Count -gt 0) { Set-JournalRule -Identity $id @update -Confirm:$false -ErrorAction Stop }
-            if ($enabled -eq $true) { Enable-JournalRule -Identity $id -Confirm:$false -ErrorAction Stop }
-            if ($enabled -eq $false) { Disable-JournalRule -Identity $id -Confirm:$false -ErrorAction Stop }
+            if ($update.Count -gt 0) { Invoke-JgRetry { Set-JournalRule -Identity $id @update -Confirm:$false -ErrorAction Stop } }
+            if ($enabled -eq $true) { Invoke-JgRetry { Enable-JournalRule -Identity $id -Confirm:$false -ErrorAction Stop } }
+            if ($enabled -eq $false) { Invoke-JgRetry { Disable-JournalRule -Identity $id -Confirm:$false -ErrorAction Stop } }
         }
         default { throw "Cannot update an object of type '$($Resource.Type)'" }
     }
@@ -723,7 +939,8 @@ function Get-JgJournalTargets {
         [pscustomobject]@{
             Name    = [string] $rule.Name
             Raw     = [string] $rule.JournalEmailAddress
-            Address = (ConvertTo-JgComparable -Value $rule.JournalEmailAddress -Kind 'address')
+            # The address even when Exchange reports the target by its holder's name.
+            Address = (ConvertTo-JgComparable -Value (Resolve-JgJournalTarget -Value $rule.JournalEmailAddress) -Kind 'address')
         }
     }
 }
@@ -735,6 +952,8 @@ function Find-JgRulesUsing {
     foreach ($rule in $Rules) {
         if ($null -eq $rule.Address) { continue }
         if ($ContactName -and ($rule.Raw -eq $ContactName -or $rule.Address -eq $Address)) { $rule; continue }
+        # A name no recipient holds has no domain to route by.
+        if (-not $rule.Address.Contains('@')) { continue }
         $domain = $rule.Address.Substring($rule.Address.LastIndexOf('@') + 1)
         if (@($Domains | Where-Object { Test-JgDomainCovers -Pattern $_ -Domain $domain }).Count -gt 0) { $rule }
     }
@@ -846,7 +1065,16 @@ function Remove-JgRetiredHolder {
     param([object[]] $Holders)
     $handled = @()
     foreach ($item in @($Holders)) {
-        Remove-JgRetired -Item $item
+        try {
+            # Remove-JgRetired reads before it removes, so trying it again is safe.
+            Invoke-JgRetry { Remove-JgRetired -Item $item }
+        }
+        catch {
+            Add-JgResult -Step $item.Title -Result 'Failed' -Details $_.Exception.Message
+            throw
+        }
+        # The spec's contact may find the address still held for a moment (New-JgObject).
+        $script:JgAddressReleased = $true
         $handled += $item.Identity
     }
     return ,$handled
@@ -899,10 +1127,9 @@ function Restore-JgObject {
             $recorded = $Saved.Settings.PSObject.Properties[$name]
             if ($null -eq $recorded) { continue }
             $value = $recorded.Value
-            if ($name -eq 'JournalingReportNdrTo' -and $null -eq (ConvertTo-JgComparable -Value $value -Kind 'address')) {
-                Write-Warning 'There was no NDR address before; Exchange Online cannot clear it (R2), so it is left as it is.'
-                continue
-            }
+            # No NDR address before: Exchange Online cannot clear it (R2), so it stays as it is
+            # (Show-JgNotRestored said so before any change).
+            if ($name -eq 'JournalingReportNdrTo' -and $null -eq (ConvertTo-JgComparable -Value $value -Kind 'address')) { continue }
             $settings[$name] = $value
         }
         if ($settings.Count -gt 0) {
@@ -923,6 +1150,80 @@ function Restore-JgObject {
     Invoke-JgStep -Resource ([ordered]@{ Type = $Resource.Type; Identity = $Resource.Identity; Title = $Resource.Title; Settings = $settings })
 }
 
+function Find-JgRecord {
+    # The backup's record of one object of the spec, or $null.
+    param($Backup, [System.Collections.IDictionary] $Resource)
+    $saved = @(Get-JgProperty -Object $Backup -Name 'Objects' | Where-Object { $null -ne $_ -and $_.Type -eq $Resource.Type -and $_.Identity -eq $Resource.Identity })
+    if ($saved.Count -eq 0) { return $null }
+    return $saved[0]
+}
+
+function Read-JgBackupFile {
+    # A backup apply.ps1 wrote. It holds text, true/false, numbers and lists only: PowerShell 7.5
+    # and later keep text shaped like an ISO 8601 time as text only when asked (-DateKind String);
+    # Windows PowerShell 5.1 keeps it text anyway.
+    param([string] $Path)
+    $text = Get-Content -LiteralPath $Path -Raw -Encoding UTF8
+    if ((Get-Command -Name 'ConvertFrom-Json').Parameters.ContainsKey('DateKind')) {
+        return (ConvertFrom-Json -InputObject $text -DateKind String)
+    }
+    return (ConvertFrom-Json -InputObject $text)
+}
+
+function Read-JgBackup {
+    # The backup, checked before anything else: it must be of this tenant, and of this spec
+    # version unless -AllowOtherSpecVersion; and it must record every object of the spec, so
+    # rollback cannot stop half-way for want of a record.
+    param([string] $Path)
+    $backup = Read-JgBackupFile -Path (Resolve-JgPath $Path)
+    $organization = [string] (Get-JgProperty -Object $backup -Name 'Organization')
+    if (-not $organization) {
+        throw "$Path does not name the tenant it was taken in (an earlier journalgen wrote it), so rollback cannot tell it is one of $($Journalgen.Organization). Nothing was changed."
+    }
+    if ($organization -ne $Journalgen.Organization) {
+        throw "$Path was taken in the tenant $organization; this rollback.ps1 is for $($Journalgen.Organization). Nothing was changed."
+    }
+    $sha = [string] (Get-JgProperty -Object $backup -Name 'SpecSha256')
+    if ($sha -ne $Journalgen.SpecSha256) {
+        if (-not $AllowOtherSpecVersion) {
+            throw "$Path was taken by apply.ps1 of another version of the spec (SHA-256 $sha; this rollback.ps1 is of $($Journalgen.SpecSha256)). Give the backup of this version ($($Journalgen.BackupName)), or add -AllowOtherSpecVersion to restore this one with this version's objects. Nothing was changed."
+        }
+        Write-Warning "The backup was taken by apply.ps1 of another version of the spec ($sha); -AllowOtherSpecVersion restores it with this version's objects and settings."
+    }
+    $missing = @($Desired | Where-Object { $null -eq (Find-JgRecord -Backup $backup -Resource $_) } | ForEach-Object { $_.Title })
+    if ($missing.Count -gt 0) {
+        throw "The backup has no record of $($missing -join ', '): it was taken for objects of other names, and restoring it would stop half-way. Nothing was changed."
+    }
+    return $backup
+}
+
+function Show-JgNotRestored {
+    # Before any change and any confirmation: what the backup recorded that rollback cannot give
+    # back (the NDR address cannot be cleared; a re-created object lacks what $JgNotRestored names).
+    param($Backup)
+    $lines = @()
+    foreach ($resource in @($Desired | Where-Object { $_.Type -eq 'TransportConfig' })) {
+        $saved = Find-JgRecord -Backup $Backup -Resource $resource
+        $recorded = $saved.Settings.PSObject.Properties['JournalingReportNdrTo']
+        if ($null -ne $recorded -and $null -eq (ConvertTo-JgComparable -Value $recorded.Value -Kind 'address')) {
+            $lines += "$($resource.Title): there was no address before apply; Exchange Online cannot clear it (R2), so the address stays."
+        }
+    }
+    foreach ($saved in @(Get-JgProperty -Object $Backup -Name 'Retired' | Where-Object { $null -ne $_ -and $_.Exists })) {
+        $lost = Get-JgProperty -Object $saved -Name 'NotRestored'
+        if ($null -eq $lost) { continue }
+        $items = @($lost.PSObject.Properties | Where-Object { $_.Name -ne 'Guid' } | ForEach-Object { "$($_.Name) $(Format-JgValue $_.Value)" })
+        $line = "$($saved.Title), if it is created again, gets a new Guid from Exchange"
+        $guid = $lost.PSObject.Properties['Guid']
+        if ($null -ne $guid) { $line += " (it was $(Format-JgValue $guid.Value))" }
+        if ($items.Count -gt 0) { $line += " and comes back without $($items -join '; ')" }
+        $lines += "$line."
+    }
+    if ($lines.Count -eq 0) { return }
+    Write-Warning 'Rollback cannot give back all of the state the backup recorded:'
+    foreach ($line in $lines) { Write-Warning "  $line" }
+}
+
 function Test-JgRollbackBlockers {
     # Before the spec's contact or connector is removed: rules outside the spec that still
     # journal to it or through it would silently stop journaling. Every one is a reason to stop.
@@ -931,9 +1232,9 @@ function Test-JgRollbackBlockers {
     $rules = @(Get-JgJournalTargets)
     foreach ($resource in @($Desired | Where-Object { $_.Type -in @('MailContact', 'OutboundConnector') })) {
         if ($null -ne $Backup) {
-            $saved = @($Backup.Objects | Where-Object { $_.Type -eq $resource.Type -and $_.Identity -eq $resource.Identity })
+            $saved = Find-JgRecord -Backup $Backup -Resource $resource
             # Only what did not exist before is removed; the rest is restored.
-            if ($saved.Count -gt 0 -and $saved[0].Exists) { continue }
+            if ($null -ne $saved -and $saved.Exists) { continue }
         }
         $current = Read-JgCurrent -Resource $resource
         if ($null -eq $current) { continue }
@@ -991,10 +1292,9 @@ try {
     }
     $backup = $null
     if ($BackupPath) {
-        $backup = Get-Content -LiteralPath $BackupPath -Raw -Encoding UTF8 | ConvertFrom-Json
-        if ($backup.SpecSha256 -ne $Journalgen.SpecSha256) {
-            Write-Warning "The backup was taken by apply.ps1 of another spec version ($($backup.SpecSha256))."
-        }
+        # Before signing in: a backup of another tenant or spec version changes nothing.
+        $backup = Read-JgBackup -Path $BackupPath
+        Show-JgNotRestored -Backup $backup
     }
     $JgConnected = Connect-Jg
     $null = Assert-JgTenant
@@ -1014,9 +1314,8 @@ try {
     foreach ($resource in $reverse) {
         try {
             if ($null -ne $backup) {
-                $saved = @($backup.Objects | Where-Object { $_.Type -eq $resource.Type -and $_.Identity -eq $resource.Identity })
-                if ($saved.Count -eq 0) { throw "The backup has no record of $($resource.Title)." }
-                Restore-JgObject -Resource $resource -Saved $saved[0]
+                # Read-JgBackup made sure every object has a record.
+                Restore-JgObject -Resource $resource -Saved (Find-JgRecord -Backup $backup -Resource $resource)
             }
             elseif ($resource.Type -eq 'TransportConfig') {
                 Add-JgResult -Step $resource.Title -Result 'Left as is' -Details 'Exchange Online cannot clear the NDR address (R2).'
@@ -1044,7 +1343,11 @@ finally {
     if ($JgResults.Count -gt 0) {
         $JgResults | Format-Table -AutoSize -Wrap | Out-String -Width 240 | Write-Host
     }
-    if ($JgConnected) { Disconnect-Jg }
+    if ($JgConnected) {
+        # A failed sign-out must not replace the run's own result (its exit code) with an error.
+        try { Disconnect-Jg }
+        catch { Write-Warning "Sign-out failed; the Exchange Online session may still be open: $($_.Exception.Message)" }
+    }
 }
 exit $JgExitCode
 # --- END journalgen engine ---

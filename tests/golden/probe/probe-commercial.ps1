@@ -30,9 +30,11 @@
 .PARAMETER AppId
     Sign in app-only with this application (client) ID; -TestTenant is the organization.
 .PARAMETER CertificateThumbprint
-    App-only sign-in: the thumbprint of a certificate in the Windows certificate store.
+    App-only sign-in: the thumbprint of a certificate in the Windows certificate store
+    (Windows only; elsewhere use -CertificateFilePath).
 .PARAMETER CertificateFilePath
-    App-only sign-in: the path of a .pfx certificate file.
+    App-only sign-in: the path of a .pfx certificate file (a relative path is relative to
+    the current location).
 .PARAMETER CertificatePassword
     App-only sign-in: the password of the .pfx file.
 .PARAMETER SkipConnect
@@ -138,15 +140,42 @@ function Test-JgNotFound {
     return ($text -match 'ManagementObjectNotFoundException' -or $text -match 'couldn''t be found')
 }
 
-function Invoke-JgRead {
-    # Runs one Get-* call. A failed read is never taken as "absent" (R11).
-    param([scriptblock] $Read)
-    try {
-        return (& $Read)
+function Test-JgThrottled {
+    # True when Exchange Online refused the call for the session's request rate: the module
+    # reports it once its own short retries are spent (ErrorId ThrottlingError, LimitsExceeded).
+    param([System.Management.Automation.ErrorRecord] $Record)
+    return (([string] $Record.FullyQualifiedErrorId) -like 'ThrottlingError*' -or [string] $Record.CategoryInfo.Category -eq 'LimitsExceeded')
+}
+
+# The waits, in seconds, before each new try of a throttled call; then the script stops.
+$JgThrottleWaits = @(30, 60, 120)
+
+function Wait-JgThrottled {
+    # Called with a failed call's error and how many times it was throttled before: rethrows an
+    # error that is not throttling, waits before the next try, or stops once the waits are spent.
+    # A throttled call did nothing, so trying it again (now or in a later run) is safe.
+    param([System.Management.Automation.ErrorRecord] $Record, [int] $Attempt)
+    if (-not (Test-JgThrottled -Record $Record)) { throw $Record }
+    if ($Attempt -ge $JgThrottleWaits.Count) {
+        # Its own exception type, so no caller takes it for throttling to retry once more.
+        throw (New-Object -TypeName System.TimeoutException -ArgumentList "Exchange Online throttled this session: the same call was refused $($Attempt + 1) times, with waits of $($JgThrottleWaits -join ', ') seconds between, so the script stopped there. What changed before it stays changed; re-running the script later is safe (it reads the tenant again and changes only what still differs). Exchange said: $($Record.Exception.Message)")
     }
-    catch {
-        if (Test-JgNotFound -Record $_) { return $null }
-        throw
+    Write-Warning "Exchange Online throttled this session; trying the same call again in $($JgThrottleWaits[$Attempt]) seconds."
+    Start-Sleep -Seconds $JgThrottleWaits[$Attempt]
+}
+
+function Invoke-JgRead {
+    # Runs one Get-* call. A failed read is never taken as "absent" (R11); a throttled one is
+    # made again after a wait (Wait-JgThrottled).
+    param([scriptblock] $Read)
+    for ($attempt = 0; ; $attempt++) {
+        try {
+            return (& $Read)
+        }
+        catch {
+            if (Test-JgNotFound -Record $_) { return $null }
+            Wait-JgThrottled -Record $_ -Attempt $attempt
+        }
     }
 }
 
@@ -156,6 +185,48 @@ function Get-JgProperty {
     $property = $Object.PSObject.Properties[$Name]
     if ($null -eq $property) { return $null }
     return $property.Value
+}
+
+function Format-JgText {
+    # A value as text. The module builds its objects with ConvertFrom-Json, which in PowerShell 7
+    # turns text shaped like an ISO 8601 time (a Comment '2026-03-14T22:00:00Z') into a date:
+    # give back that ISO text, not the culture's form of the date.
+    param($Value)
+    if ($Value -is [datetime]) { return $Value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", [System.Globalization.CultureInfo]::InvariantCulture) }
+    return [string] $Value
+}
+
+function Read-JgStateValue {
+    # One property as a plain JSON value: text (null stays null), bool, int or a list of strings.
+    # The state file (verify -StatePath, the capture script) and apply's backup both keep these.
+    # A property Exchange did not return is an error unless -Optional: absent is not false.
+    param($Object, [string] $Name, [string] $As, [switch] $Optional)
+    $property = $Object.PSObject.Properties[$Name]
+    if ($null -eq $property) {
+        if ($Optional) { return $null }
+        throw "Exchange returned no '$Name' property; is ExchangeOnlineManagement 3.x loaded? No state was written."
+    }
+    $value = $property.Value
+    switch ($As) {
+        'list' {
+            # A SmartHost, SmtpDomainWithSubdomains or ProxyAddress becomes its text.
+            $items = @($value | Where-Object { $null -ne $_ } | ForEach-Object { [string] $_ })
+            return ,$items
+        }
+        'bool' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToBoolean($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        'int' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToInt32($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        default {
+            # Enums and Exchange's address types become their text; null stays null.
+            if ($null -eq $value) { return $null }
+            return (Format-JgText $value)
+        }
+    }
 }
 
 function Test-JgIdentityMatch {
@@ -174,19 +245,40 @@ function Test-JgIdentityMatch {
 }
 
 function Get-JgOne {
-    # One object by identity, or $null when Exchange says it does not exist. Since 2025-12 the
-    # Get-* help warns that a non-existent -Identity may return all objects instead, so anything
-    # but exactly one object carrying the name or address asked for stops the script.
+    # One object by identity, or $null when it does not exist. Since 2025-12 the Get-* help says
+    # a non-existent -Identity returns all objects, as without -Identity: only objects carrying
+    # the name or address asked for count. When Exchange returned only others, a query that
+    # cannot be cut short confirms the absence. Two objects carrying it stop the script.
     param([scriptblock] $Read, [string] $Identity, [string] $What)
     $found = @(Invoke-JgRead $Read | Where-Object { $null -ne $_ })
     if ($found.Count -eq 0) { return $null }
-    if ($found.Count -gt 1) {
-        throw "Asked Exchange for the $What '$Identity' and got $($found.Count) objects; the module may return every object for an identity it cannot find. Stopping before any change that depends on it."
+    $matching = @($found | Where-Object { Test-JgIdentityMatch -Object $_ -Identity $Identity })
+    if ($matching.Count -eq 0) { $matching = Find-JgEvery -Identity $Identity -What $What }
+    if ($matching.Count -eq 0) { return $null }
+    if ($matching.Count -gt 1) {
+        throw "Asked Exchange for the $What '$Identity' and got $($matching.Count) objects carrying that name or address. Stopping before any change that depends on it."
     }
-    if (-not (Test-JgIdentityMatch -Object $found[0] -Identity $Identity)) {
-        throw "Asked Exchange for the $What '$Identity' and got '$(Get-JgProperty -Object $found[0] -Name 'Name')'; the module may return another object for an identity it cannot find. Stopping before any change that depends on it."
+    return $matching[0]
+}
+
+function Find-JgEvery {
+    # Every object of one kind carrying a name or address, by a query with no result limit
+    # (a -Filter with -ResultSize Unlimited, or the whole list): never "all objects" instead.
+    param([string] $Identity, [string] $What)
+    $property = 'Name'
+    $value = $Identity
+    if ($Identity.Contains('@')) { $property = 'EmailAddresses'; $value = 'smtp:' + $Identity }
+    $filter = "$property -eq '$($value.Replace("'", "''"))'"
+    switch ($What) {
+        'recipient' { $all = @(Invoke-JgRead { Get-Recipient -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'mail contact' { $all = @(Invoke-JgRead { Get-MailContact -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'contact' { $all = @(Invoke-JgRead { Get-Contact -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'journal rule' { $all = @(Invoke-JgRead { Get-JournalRule -ErrorAction Stop }) }
+        'outbound connector' { $all = Get-JgOutboundConnectors }
+        default { throw "Cannot look up a $What by a query." }
     }
-    return $found[0]
+    $matching = @($all | Where-Object { $null -ne $_ -and (Test-JgIdentityMatch -Object $_ -Identity $Identity) })
+    return ,$matching
 }
 
 function Get-JgAcceptedDomains {
@@ -197,14 +289,17 @@ function Get-JgAcceptedDomains {
 
 function Get-JgOutboundConnectors {
     # Every outbound connector. The help says -IncludeTestModeConnectors $true returns only
-    # test-mode connectors and $false only the others; practice reports $true returns all. Read
-    # both ways and merge by Guid, so the list is complete whichever is right.
+    # test-mode connectors and $false only the others, and -IsTransportRuleScoped the same for
+    # rule-scoped ones (both $false when omitted); practice reports $true returns all. Read all
+    # four combinations and merge by Guid, so the list is complete whichever is right.
     $byId = [ordered]@{}
     foreach ($testMode in @($true, $false)) {
-        foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -ErrorAction Stop)) {
-            $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
-            if (-not $key) { $key = [string] $connector.Name }
-            if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+        foreach ($ruleScoped in @($true, $false)) {
+            foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -IsTransportRuleScoped $ruleScoped -ResultSize Unlimited -ErrorAction Stop)) {
+                $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
+                if (-not $key) { $key = [string] $connector.Name }
+                if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+            }
         }
     }
     $all = @($byId.Values)
@@ -220,7 +315,7 @@ function ConvertTo-JgComparable {
         if ($items.Count -eq 0) { return $null }
         return ($items -join ',')
     }
-    $text = [string] $Value
+    $text = Format-JgText $Value
     if ($text -eq '') { return $null }
     switch ($Kind) {
         'address' {
@@ -285,10 +380,29 @@ function Read-JgCurrent {
         'JournalRule' {
             $rule = Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule'
             if ($null -eq $rule) { return $null }
-            return (Get-JgProperties -Object $rule -Settings $settings)
+            $current = Get-JgProperties -Object $rule -Settings $settings
+            if ($current.ContainsKey('JournalEmailAddress')) { $current['JournalEmailAddress'] = Resolve-JgJournalTarget -Value $current['JournalEmailAddress'] }
+            return $current
         }
     }
     throw "Unknown object type '$($Resource.Type)'"
+}
+
+function Resolve-JgJournalTarget {
+    # A journal rule's JournalEmailAddress as an address. The parameter takes a recipient (name,
+    # alias or address), and Exchange may report it by the name of the recipient holding the
+    # address: a value without '@' that names a recipient becomes that recipient's external
+    # address. Anything else comes back as it is.
+    param($Value)
+    $journalTarget = [string] $Value
+    if ($null -eq $Value -or $journalTarget -eq '' -or $journalTarget -eq '<>' -or $journalTarget.Contains('@')) { return $Value }
+    $holder = Get-JgOne { Get-Recipient -Identity $journalTarget -ErrorAction Stop } -Identity $journalTarget -What 'recipient'
+    if ($null -eq $holder) { return $Value }
+    foreach ($name in @('ExternalEmailAddress', 'PrimarySmtpAddress')) {
+        $address = Get-JgProperty -Object $holder -Name $name
+        if ($null -ne $address -and [string] $address -ne '') { return [string] $address }
+    }
+    return $Value
 }
 
 function Compare-JgSettings {
@@ -329,12 +443,19 @@ function Connect-Jg {
         'AppThumbprint' {
             $connect['AppId'] = $AppId
             $connect['Organization'] = $Organization
+            # The certificate store is Windows's: elsewhere the module has no -CertificateThumbprint,
+            # and PowerShell's own binding error would not say what to do instead.
+            if (-not (Get-Command -Name 'Connect-ExchangeOnline' -ErrorAction Stop).Parameters.ContainsKey('CertificateThumbprint')) {
+                throw 'App-only sign-in with -CertificateThumbprint needs the Windows certificate store, which ExchangeOnlineManagement cannot use on this system: give the certificate as a .pfx file with -CertificateFilePath (and -CertificatePassword) instead. Nothing was changed.'
+            }
             $connect['CertificateThumbprint'] = $CertificateThumbprint
         }
         'AppFile' {
             $connect['AppId'] = $AppId
             $connect['Organization'] = $Organization
-            $connect['CertificateFilePath'] = $CertificateFilePath
+            # Rooted here: the module hands the path to .NET, which would resolve a relative one
+            # against the process folder, not the operator's current location.
+            $connect['CertificateFilePath'] = Resolve-JgPath $CertificateFilePath
             if ($CertificatePassword) { $connect['CertificatePassword'] = $CertificatePassword }
         }
         default { throw "Unknown sign-in parameter set '$($JgCmdlet.ParameterSetName)'. Nothing was changed." }
@@ -385,14 +506,28 @@ function Assert-JgTenant {
 $JgRetireProperties = [ordered]@{
     JournalRule       = @('JournalEmailAddress', 'Scope', 'Recipient', 'Enabled')
     MailContact       = @('ExternalEmailAddress', 'DisplayName', 'Alias', 'FirstName', 'Initials', 'LastName', 'HiddenFromAddressListsEnabled')
-    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped')
+    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped', 'TestMode', 'SmtpDaneMode', 'MtaStsMode')
+}
+
+# Of those, the ones newer (2026) than some module versions: recorded when Exchange returns them.
+$JgRetireOptional = @('SmtpDaneMode', 'MtaStsMode')
+
+# What rollback cannot give an object it creates again. The backup records each one that holds a
+# value, and rollback lists them before it changes anything: Exchange gives the new object its
+# own Guid; a connector's validation status (Validate-OutboundConnector) belonged to the old one;
+# its on-premises-only flags and a contact's other addresses and custom attributes are not
+# settings journalgen writes.
+$JgNotRestored = @{
+    JournalRule       = @('Guid')
+    MailContact       = @('Guid', 'EmailAddresses', 'CustomAttribute1', 'CustomAttribute2', 'CustomAttribute3', 'CustomAttribute4', 'CustomAttribute5', 'CustomAttribute6', 'CustomAttribute7', 'CustomAttribute8', 'CustomAttribute9', 'CustomAttribute10', 'CustomAttribute11', 'CustomAttribute12', 'CustomAttribute13', 'CustomAttribute14', 'CustomAttribute15')
+    OutboundConnector = @('Guid', 'IsValidated', 'LastValidationTimestamp', 'ValidationRecipients', 'RouteAllMessagesViaOnPremises', 'CloudServicesMailEnabled', 'AllAcceptedDomains', 'SenderRewritingEnabled')
 }
 
 function Read-JgRetired {
     # A retired object as Exchange returns it, or $null when it does not exist.
     param([System.Collections.IDictionary] $Item)
-    # Get-JgOne stops unless Exchange returns exactly the object asked for: a lookup of a missing
-    # name may return other objects, and those must never be removed.
+    # Get-JgOne returns only an object carrying the name asked for: a lookup of a missing name
+    # may return other objects, and those must never be removed.
     $id = $Item.Identity
     switch ($Item.Type) {
         'JournalRule' { return (Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule') }
@@ -412,12 +547,47 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Get-JgRecordKind {
+    # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
+    # the comparison gives it; a setting the comparison does not know is text.
+    param([string] $Name)
+    $kind = $JgCompare[$Name]
+    if ($kind -in @('list', 'bool', 'int')) { return $kind }
+    return 'text'
+}
+
+function Get-JgNotRestored {
+    # The properties of $JgNotRestored that hold a value, in the state file's forms. A contact's
+    # external address comes back with it: only its other addresses are lost.
+    param($Object, [string] $Type)
+    $kept = [ordered]@{}
+    foreach ($name in $JgNotRestored[$Type]) {
+        # The value as it is (Get-JgProperty would unroll a list of one).
+        $property = $Object.PSObject.Properties[$name]
+        if ($null -eq $property) { continue }
+        $raw = $property.Value
+        if ($null -eq $raw -or ($raw -is [bool] -and -not $raw)) { continue }
+        $as = 'text'
+        if ($raw -is [bool]) { $as = 'bool' }
+        elseif ($raw -is [System.Collections.IEnumerable] -and $raw -isnot [string]) { $as = 'list' }
+        $value = Read-JgStateValue -Object $Object -Name $name -As $as
+        if ($name -eq 'EmailAddresses') {
+            $external = ConvertTo-JgComparable -Value (Get-JgProperty -Object $Object -Name 'ExternalEmailAddress') -Kind 'address'
+            $value = @($value | Where-Object { (ConvertTo-JgComparable -Value $_ -Kind 'address') -ne $external })
+        }
+        if (($as -eq 'list' -and @($value).Count -eq 0) -or ($as -eq 'text' -and $value -eq '')) { continue }
+        $kept[$name] = $value
+    }
+    return $kept
+}
+
 function Get-JgRetiredRecord {
-    # What the backup keeps of one retired object: whether it exists, and the settings
-    # rollback needs to create it again.
+    # What the backup keeps of one retired object: whether it exists, the settings rollback
+    # needs to create it again (in the state file's forms), and what it cannot give back.
     param([System.Collections.IDictionary] $Item)
     $object = Read-JgRetired -Item $Item
     $settings = $null
+    $notRestored = $null
     if ($null -ne $object) {
         $person = $null
         if ($Item.Type -eq 'MailContact') {
@@ -428,30 +598,51 @@ function Get-JgRetiredRecord {
         foreach ($name in $JgRetireProperties[$Item.Type]) {
             $holder = $object
             if ($name -in @('FirstName', 'Initials', 'LastName')) { $holder = $person }
-            $property = $holder.PSObject.Properties[$name]
-            if ($null -eq $property) { throw "Exchange returned no '$name' property of $($Item.Title)." }
-            $settings[$name] = $property.Value
+            if ($null -eq $holder.PSObject.Properties[$name]) {
+                if ($JgRetireOptional -contains $name) { continue }
+                throw "Exchange returned no '$name' property of $($Item.Title)."
+            }
+            $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{
-        Type     = $Item.Type
-        Identity = $Item.Identity
-        Title    = $Item.Title
-        Exists   = ($null -ne $object)
-        Settings = $settings
+        Type        = $Item.Type
+        Identity    = $Item.Identity
+        Title       = $Item.Title
+        Exists      = ($null -ne $object)
+        Settings    = $settings
+        NotRestored = $notRestored
     }
 }
 
+function Test-JgAddressInUse {
+    # True when Exchange refused an address because a recipient still holds it.
+    param([System.Management.Automation.ErrorRecord] $Record)
+    $text = '{0} {1}' -f $Record.CategoryInfo.Reason, $Record.Exception.Message
+    return ($text -match 'ProxyAddressExistsException' -or $text -match 'is already being used')
+}
+
 function Invoke-JgRetry {
-    # A new object can take a moment to be visible to the next cmdlet; retry only "not found".
-    param([scriptblock] $Action)
-    for ($attempt = 1; ; $attempt++) {
+    # Retries, a bounded number of times, what a moment cures: "not found" (a new object can take
+    # a moment to be visible to the next cmdlet), with -AddressInUse an address that a contact
+    # removed a moment ago still holds, and throttling (Wait-JgThrottled). Anything else stops.
+    param([scriptblock] $Action, [switch] $AddressInUse)
+    $lagged = 0
+    $throttled = 0
+    while ($true) {
         try {
             return (& $Action)
         }
         catch {
-            if ($attempt -ge 6 -or -not (Test-JgNotFound -Record $_)) { throw }
-            Start-Sleep -Seconds 10
+            if ((Test-JgNotFound -Record $_) -or ($AddressInUse -and (Test-JgAddressInUse -Record $_))) {
+                $lagged++
+                if ($lagged -ge 6) { throw }
+                Start-Sleep -Seconds 10
+                continue
+            }
+            Wait-JgThrottled -Record $_ -Attempt $throttled
+            $throttled++
         }
     }
 }
@@ -492,6 +683,24 @@ function Invoke-JgCheck {
     }
 }
 
+function Read-JgProbeNew {
+    # An object the probe just created, read back by name once Exchange shows it: a new object
+    # can take a while to reach every server, and Get-JgOne answers $null for one it cannot find
+    # yet, so that answer is turned into a not-found error, which Invoke-JgRetry retries.
+    param([string] $Identity, [string] $What)
+    switch ($What) {
+        'mail contact' { $read = { Get-MailContact -Identity $Identity -ErrorAction Stop } }
+        'outbound connector' { $read = { Get-OutboundConnector -Identity $Identity -ErrorAction Stop } }
+        'journal rule' { $read = { Get-JournalRule -Identity $Identity -ErrorAction Stop } }
+        default { throw "Cannot read back a $What." }
+    }
+    return (Invoke-JgRetry {
+            $object = Get-JgOne $read -Identity $Identity -What $What
+            if ($null -eq $object) { throw "The $What '$Identity' the probe created couldn't be found yet (ManagementObjectNotFoundException)." }
+            $object
+        })
+}
+
 function Read-JgProbeOutcome {
     # What a Get-* call does for an identity that does not exist: an error (and which) or objects.
     param([scriptblock] $Read)
@@ -505,8 +714,8 @@ function Read-JgProbeOutcome {
 }
 
 function Read-JgProbeNotFound {
-    # Section 9.3: a missing identity is an error Test-JgNotFound recognises (Get-JgOne also stops
-    # when it is not: a read that returns other objects is refused either way).
+    # Section 9.3: a missing identity is an error Test-JgNotFound recognises (Get-JgOne copes when
+    # it is not: of the objects a read returns, it keeps only those carrying the identity).
     $missing = $JgProbe.Prefix + 'none'
     Invoke-JgCheck -Id '9.3-recipient' -Assumption 'Get-Recipient of a missing address is a not-found error' -Probe { Read-JgProbeOutcome -Read { Get-Recipient -Identity "$missing@$TestTenant" -ErrorAction Stop } }
     Invoke-JgCheck -Id '9.3-mailcontact' -Assumption 'Get-MailContact of a missing name is a not-found error' -Probe { Read-JgProbeOutcome -Read { Get-MailContact -Identity $missing -ErrorAction Stop } }
@@ -546,15 +755,17 @@ function Read-JgProbeConnectors {
     $c = $JgProbe.Prefix + 'c'
     $withTest = @(Get-OutboundConnector -IncludeTestModeConnectors $true -ErrorAction Stop | ForEach-Object { [string] $_.Name })
     $withoutTest = @(Get-OutboundConnector -IncludeTestModeConnectors $false -ErrorAction Stop | ForEach-Object { [string] $_.Name })
-    $merged = @(Get-JgOutboundConnectors | ForEach-Object { [string] $_.Name })
+    # Get-JgOutboundConnectors returns its list as one object: piped, it would be one $_.
+    $connectors = Get-JgOutboundConnectors
+    $merged = @($connectors | ForEach-Object { [string] $_.Name })
     Invoke-JgCheck -Id '9.1-list-true-only-test' -Assumption 'Microsoft''s help: -IncludeTestModeConnectors $true lists only test-mode connectors' -Probe {
         @{ Holds = ($withTest -contains $b -and $withTest -notcontains $a); Observed = "with `$true: $($withTest -join ', ')" }
     }
     Invoke-JgCheck -Id '9.1-list-false' -Assumption '-IncludeTestModeConnectors $false lists the connectors not in test mode' -Probe {
         @{ Holds = ($withoutTest -contains $a -and $withoutTest -notcontains $b); Observed = "with `$false: $($withoutTest -join ', ')" }
     }
-    Invoke-JgCheck -Id '9.1-merged' -Assumption 'The engine''s merged list holds normal and test-mode connectors' -Probe {
-        @{ Holds = ($merged -contains $a -and $merged -contains $b); Observed = ($merged -join ', ') }
+    Invoke-JgCheck -Id '9.1-merged' -Assumption 'The engine''s merged list holds normal, test-mode and rule-scoped connectors' -Probe {
+        @{ Holds = ($merged -contains $a -and $merged -contains $b -and $merged -contains $c); Observed = ($merged -join ', ') }
     }
     foreach ($name in @($b, $c)) {
         Invoke-JgCheck -Id "9.2-identity-$name" -Assumption "Get-OutboundConnector -Identity finds $name" -Probe {
@@ -567,7 +778,7 @@ function Read-JgProbeConnectors {
 function Read-JgProbeConnectorShape {
     # Section 9.9 and 9.11: how connector A's values come back, compared as the engine compares them.
     param([string] $Name, [System.Collections.IDictionary] $Sent)
-    $connector = Get-JgOne { Get-OutboundConnector -Identity $Name -ErrorAction Stop } -Identity $Name -What 'outbound connector'
+    $connector = Read-JgProbeNew -Identity $Name -What 'outbound connector'
     foreach ($setting in $Sent.Keys) {
         Invoke-JgCheck -Id "9.11-$setting" -Assumption "$setting comes back equal to what was sent, as the engine compares it" -Probe {
             $kind = $JgCompare[$setting]
@@ -592,23 +803,32 @@ function Read-JgProbeLeftovers {
     $like = $JgProbe.Prefix + '*'
     $names = @()
     $names += @(Get-JournalRule -ErrorAction Stop | Where-Object { [string] $_.Name -like $like } | ForEach-Object { "journal rule $($_.Name)" })
-    $names += @(Get-JgOutboundConnectors | Where-Object { [string] $_.Name -like $like } | ForEach-Object { "outbound connector $($_.Name)" })
+    $connectors = Get-JgOutboundConnectors
+    $names += @($connectors | Where-Object { [string] $_.Name -like $like } | ForEach-Object { "outbound connector $($_.Name)" })
     $names += @(Get-MailContact -ResultSize Unlimited -ErrorAction Stop | Where-Object { [string] $_.Name -like $like } | ForEach-Object { "mail contact $($_.Name)" })
     return ,$names
 }
 
 function Remove-JgProbeObjects {
-    # Removes every jg-probe-* object: rules first, then connectors, then contacts.
+    # Removes every jg-probe-* object: rules first, then connectors, then contacts. A listed
+    # object that is "not found" is still replicating: retried. One that cannot be removed does
+    # not keep the others; the failures are reported together at the end.
     $like = $JgProbe.Prefix + '*'
+    $failed = @()
     foreach ($rule in @(Get-JournalRule -ErrorAction Stop | Where-Object { [string] $_.Name -like $like })) {
-        Remove-JournalRule -Identity ([string] $rule.Name) -Confirm:$false -ErrorAction Stop
+        try { Invoke-JgRetry { Remove-JournalRule -Identity ([string] $rule.Name) -Confirm:$false -ErrorAction Stop } }
+        catch { $failed += "journal rule $($rule.Name): $($_.Exception.Message)" }
     }
-    foreach ($connector in @(Get-JgOutboundConnectors | Where-Object { [string] $_.Name -like $like })) {
-        Remove-OutboundConnector -Identity ([string] $connector.Name) -Confirm:$false -ErrorAction Stop
+    $connectors = Get-JgOutboundConnectors
+    foreach ($connector in @($connectors | Where-Object { [string] $_.Name -like $like })) {
+        try { Invoke-JgRetry { Remove-OutboundConnector -Identity ([string] $connector.Name) -Confirm:$false -ErrorAction Stop } }
+        catch { $failed += "outbound connector $($connector.Name): $($_.Exception.Message)" }
     }
     foreach ($contact in @(Get-MailContact -ResultSize Unlimited -ErrorAction Stop | Where-Object { [string] $_.Name -like $like })) {
-        Remove-MailContact -Identity ([string] $contact.Name) -Confirm:$false -ErrorAction Stop
+        try { Invoke-JgRetry { Remove-MailContact -Identity ([string] $contact.Name) -Confirm:$false -ErrorAction Stop } }
+        catch { $failed += "mail contact $($contact.Name): $($_.Exception.Message)" }
     }
+    if ($failed.Count -gt 0) { throw ($failed -join '; ') }
 }
 
 function Invoke-JgProbeContact {
@@ -617,7 +837,7 @@ function Invoke-JgProbeContact {
     $address = $JgProbe.Prefix + 'journal@' + $JgProbe.ExternalDomain
     $null = New-MailContact -Name $name -ExternalEmailAddress $address -Confirm:$false -ErrorAction Stop
     Invoke-JgRetry { Set-MailContact -Identity $name -HiddenFromAddressListsEnabled $true -Confirm:$false -ErrorAction Stop }
-    $contact = Invoke-JgRetry { Get-JgOne { Get-MailContact -Identity $name -ErrorAction Stop } -Identity $name -What 'mail contact' }
+    $contact = Read-JgProbeNew -Identity $name -What 'mail contact'
     Invoke-JgCheck -Id '6.2-contact-address' -Assumption 'ExternalEmailAddress comes back as SMTP:<address>, equal after the engine''s normalising' -Probe {
         $have = Get-JgProperty -Object $contact -Name 'ExternalEmailAddress'
         @{ Holds = ((ConvertTo-JgComparable -Value $have -Kind 'address') -eq $address.ToLowerInvariant()); Observed = (Format-JgValue $have) }
@@ -643,6 +863,8 @@ function Invoke-JgProbeConnectors {
     $null = New-OutboundConnector -Name $a @sent -Confirm:$false -ErrorAction Stop
     $null = New-OutboundConnector -Name ($JgProbe.Prefix + 'b') -ConnectorType 'Partner' -RecipientDomains @($JgProbe.Prefix + 'b.' + $JgProbe.ExternalDomain) -UseMXRecord $true -TestMode $true -Confirm:$false -ErrorAction Stop
     $null = New-OutboundConnector -Name ($JgProbe.Prefix + 'c') -ConnectorType 'Partner' -RecipientDomains @($JgProbe.Prefix + 'c.' + $JgProbe.ExternalDomain) -UseMXRecord $true -IsTransportRuleScoped $true -Confirm:$false -ErrorAction Stop
+    # Lists and lookups are probed once Exchange shows all three.
+    foreach ($name in @('a', 'b', 'c')) { $null = Read-JgProbeNew -Identity ($JgProbe.Prefix + $name) -What 'outbound connector' }
     Read-JgProbeConnectors
     Read-JgProbeConnectorShape -Name $a -Sent $sent
     Invoke-JgCheck -Id '9.10-smarthosts-null' -Assumption 'Set-OutboundConnector -UseMXRecord $true -SmartHosts $null clears the smart hosts' -Probe {
@@ -676,9 +898,19 @@ function Invoke-JgProbeRules {
     $ndr = [string] (Get-JgProperty -Object (Get-TransportConfig -ErrorAction Stop) -Name 'JournalingReportNdrTo')
     $rule = $JgProbe.Prefix + 'rule'
     $null = Invoke-JgRetry { New-JournalRule -Name $rule -JournalEmailAddress $Target -Scope 'Global' -Enabled $false -Confirm:$false -ErrorAction Stop }
+    $created = Read-JgProbeNew -Identity $rule -What 'journal rule'
+    # JournalEmailAddress takes a recipient: does Exchange give back the address, or the name of
+    # the contact holding it (which the engine then looks up)?
+    Invoke-JgCheck -Id '9.11-rule-journal-address' -Assumption 'A journal rule returns JournalEmailAddress as the address it was given, not the name of its contact' -Probe {
+        $have = Get-JgProperty -Object $created -Name 'JournalEmailAddress'
+        @{ Holds = ((ConvertTo-JgComparable -Value $have -Kind 'address') -eq $Target.ToLowerInvariant()); Observed = (Format-JgValue $have) }
+    }
+    Invoke-JgCheck -Id '9.11-rule-journal-target' -Assumption 'The engine reads a journal rule''s JournalEmailAddress as that address, in either form' -Probe {
+        $have = Resolve-JgJournalTarget -Value (Get-JgProperty -Object $created -Name 'JournalEmailAddress')
+        @{ Holds = ((ConvertTo-JgComparable -Value $have -Kind 'address') -eq $Target.ToLowerInvariant()); Observed = (Format-JgValue $have) }
+    }
     Invoke-JgCheck -Id '9.9-rule-recipient' -Assumption 'A rule without a recipient has a Recipient property that is null' -Probe {
-        $found = Get-JgOne { Get-JournalRule -Identity $rule -ErrorAction Stop } -Identity $rule -What 'journal rule'
-        $property = $found.PSObject.Properties['Recipient']
+        $property = $created.PSObject.Properties['Recipient']
         @{ Holds = ($null -ne $property -and $null -eq (ConvertTo-JgComparable -Value $property.Value -Kind 'address')); Observed = $(if ($null -eq $property) { '(no property)' } else { Format-JgValue $property.Value }) }
     }
     Invoke-JgCheck -Id '9.10-rule-recipient' -Assumption 'Set-JournalRule -Recipient $null clears the recipient' -Probe {
@@ -786,10 +1018,20 @@ catch {
 }
 finally {
     # Runs on success, failure and Ctrl+C alike: nothing jg-probe-* stays behind.
-    if ($JgConnected -and $JgProbeWrote) {
+    # Each part on its own: a removal that fails must not skip the NDR address's restore. With
+    # -SkipConnect the session is the operator's ($JgConnected is $false), and cleaned up all the same.
+    if ($JgProbeWrote) {
+        try { Remove-JgProbeObjects }
+        catch {
+            $JgExitCode = 1
+            Write-Host "ERROR: cleanup failed; remove the jg-probe-* objects by hand: $($_.Exception.Message)" -ForegroundColor Red
+        }
+        try { Restore-JgProbeNdr }
+        catch {
+            $JgExitCode = 1
+            Write-Host "ERROR: the NDR address was not given back its earlier value ($(Format-JgValue $JgNdrOriginal)): $($_.Exception.Message)" -ForegroundColor Red
+        }
         try {
-            Remove-JgProbeObjects
-            Restore-JgProbeNdr
             $left = Read-JgProbeLeftovers
             if ($left.Count -gt 0) {
                 $JgExitCode = 1
@@ -798,15 +1040,20 @@ finally {
         }
         catch {
             $JgExitCode = 1
-            Write-Host "ERROR: cleanup failed; remove the jg-probe-* objects by hand: $($_.Exception.Message)" -ForegroundColor Red
+            Write-Host "ERROR: could not list the jg-probe-* objects left: $($_.Exception.Message)" -ForegroundColor Red
         }
     }
     if ($JgFindings.Count -gt 0) {
-        $report = [ordered]@{ Journalgen = $JgProbe.Version; TestTenant = $TestTenant; ExchangeEnvironmentName = $JgProbe.ExchangeEnvironmentName; Findings = @($JgFindings) }
+        # ToArray(), not @(): PowerShell 7.6 fails @() of a List made by New-Object ("Argument types do not match").
+        $report = [ordered]@{ Journalgen = $JgProbe.Version; TestTenant = $TestTenant; ExchangeEnvironmentName = $JgProbe.ExchangeEnvironmentName; Findings = $JgFindings.ToArray() }
         [System.IO.File]::WriteAllText((Resolve-JgPath $JsonPath), (ConvertTo-Json -InputObject $report -Depth 5), (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
         Write-Host "Wrote $($JgFindings.Count) finding(s) to $JsonPath"
     }
-    if ($JgConnected) { Disconnect-Jg }
+    if ($JgConnected) {
+        # A failed sign-out must not replace the run's own result (its exit code) with an error.
+        try { Disconnect-Jg }
+        catch { Write-Warning "Sign-out failed; the Exchange Online session may still be open: $($_.Exception.Message)" }
+    }
 }
 exit $JgExitCode
 # --- END journalgen engine ---

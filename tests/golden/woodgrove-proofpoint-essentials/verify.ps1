@@ -19,6 +19,7 @@
 
     Sign-out closes only this script's connection with ExchangeOnlineManagement 3.2.0 or later
     (-ConnectionId); older 3.x versions close all of this session's Exchange Online connections.
+    A failed sign-out is a warning: it does not change the exit code.
 
 .PARAMETER UserPrincipalName
     Sign in interactively as this admin.
@@ -28,9 +29,11 @@
 .PARAMETER AppId
     Sign in app-only with this application (client) ID.
 .PARAMETER CertificateThumbprint
-    App-only sign-in: the thumbprint of a certificate in the Windows certificate store.
+    App-only sign-in: the thumbprint of a certificate in the Windows certificate store
+    (Windows only; elsewhere use -CertificateFilePath).
 .PARAMETER CertificateFilePath
-    App-only sign-in: the path of a .pfx certificate file.
+    App-only sign-in: the path of a .pfx certificate file (a relative path is relative to
+    the current location).
 .PARAMETER CertificatePassword
     App-only sign-in: the password of the .pfx file.
 .PARAMETER Organization
@@ -219,15 +222,42 @@ function Test-JgNotFound {
     return ($text -match 'ManagementObjectNotFoundException' -or $text -match 'couldn''t be found')
 }
 
-function Invoke-JgRead {
-    # Runs one Get-* call. A failed read is never taken as "absent" (R11).
-    param([scriptblock] $Read)
-    try {
-        return (& $Read)
+function Test-JgThrottled {
+    # True when Exchange Online refused the call for the session's request rate: the module
+    # reports it once its own short retries are spent (ErrorId ThrottlingError, LimitsExceeded).
+    param([System.Management.Automation.ErrorRecord] $Record)
+    return (([string] $Record.FullyQualifiedErrorId) -like 'ThrottlingError*' -or [string] $Record.CategoryInfo.Category -eq 'LimitsExceeded')
+}
+
+# The waits, in seconds, before each new try of a throttled call; then the script stops.
+$JgThrottleWaits = @(30, 60, 120)
+
+function Wait-JgThrottled {
+    # Called with a failed call's error and how many times it was throttled before: rethrows an
+    # error that is not throttling, waits before the next try, or stops once the waits are spent.
+    # A throttled call did nothing, so trying it again (now or in a later run) is safe.
+    param([System.Management.Automation.ErrorRecord] $Record, [int] $Attempt)
+    if (-not (Test-JgThrottled -Record $Record)) { throw $Record }
+    if ($Attempt -ge $JgThrottleWaits.Count) {
+        # Its own exception type, so no caller takes it for throttling to retry once more.
+        throw (New-Object -TypeName System.TimeoutException -ArgumentList "Exchange Online throttled this session: the same call was refused $($Attempt + 1) times, with waits of $($JgThrottleWaits -join ', ') seconds between, so the script stopped there. What changed before it stays changed; re-running the script later is safe (it reads the tenant again and changes only what still differs). Exchange said: $($Record.Exception.Message)")
     }
-    catch {
-        if (Test-JgNotFound -Record $_) { return $null }
-        throw
+    Write-Warning "Exchange Online throttled this session; trying the same call again in $($JgThrottleWaits[$Attempt]) seconds."
+    Start-Sleep -Seconds $JgThrottleWaits[$Attempt]
+}
+
+function Invoke-JgRead {
+    # Runs one Get-* call. A failed read is never taken as "absent" (R11); a throttled one is
+    # made again after a wait (Wait-JgThrottled).
+    param([scriptblock] $Read)
+    for ($attempt = 0; ; $attempt++) {
+        try {
+            return (& $Read)
+        }
+        catch {
+            if (Test-JgNotFound -Record $_) { return $null }
+            Wait-JgThrottled -Record $_ -Attempt $attempt
+        }
     }
 }
 
@@ -237,6 +267,48 @@ function Get-JgProperty {
     $property = $Object.PSObject.Properties[$Name]
     if ($null -eq $property) { return $null }
     return $property.Value
+}
+
+function Format-JgText {
+    # A value as text. The module builds its objects with ConvertFrom-Json, which in PowerShell 7
+    # turns text shaped like an ISO 8601 time (a Comment '2026-03-14T22:00:00Z') into a date:
+    # give back that ISO text, not the culture's form of the date.
+    param($Value)
+    if ($Value -is [datetime]) { return $Value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", [System.Globalization.CultureInfo]::InvariantCulture) }
+    return [string] $Value
+}
+
+function Read-JgStateValue {
+    # One property as a plain JSON value: text (null stays null), bool, int or a list of strings.
+    # The state file (verify -StatePath, the capture script) and apply's backup both keep these.
+    # A property Exchange did not return is an error unless -Optional: absent is not false.
+    param($Object, [string] $Name, [string] $As, [switch] $Optional)
+    $property = $Object.PSObject.Properties[$Name]
+    if ($null -eq $property) {
+        if ($Optional) { return $null }
+        throw "Exchange returned no '$Name' property; is ExchangeOnlineManagement 3.x loaded? No state was written."
+    }
+    $value = $property.Value
+    switch ($As) {
+        'list' {
+            # A SmartHost, SmtpDomainWithSubdomains or ProxyAddress becomes its text.
+            $items = @($value | Where-Object { $null -ne $_ } | ForEach-Object { [string] $_ })
+            return ,$items
+        }
+        'bool' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToBoolean($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        'int' {
+            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
+            return [System.Convert]::ToInt32($value, [System.Globalization.CultureInfo]::InvariantCulture)
+        }
+        default {
+            # Enums and Exchange's address types become their text; null stays null.
+            if ($null -eq $value) { return $null }
+            return (Format-JgText $value)
+        }
+    }
 }
 
 function Test-JgIdentityMatch {
@@ -255,19 +327,40 @@ function Test-JgIdentityMatch {
 }
 
 function Get-JgOne {
-    # One object by identity, or $null when Exchange says it does not exist. Since 2025-12 the
-    # Get-* help warns that a non-existent -Identity may return all objects instead, so anything
-    # but exactly one object carrying the name or address asked for stops the script.
+    # One object by identity, or $null when it does not exist. Since 2025-12 the Get-* help says
+    # a non-existent -Identity returns all objects, as without -Identity: only objects carrying
+    # the name or address asked for count. When Exchange returned only others, a query that
+    # cannot be cut short confirms the absence. Two objects carrying it stop the script.
     param([scriptblock] $Read, [string] $Identity, [string] $What)
     $found = @(Invoke-JgRead $Read | Where-Object { $null -ne $_ })
     if ($found.Count -eq 0) { return $null }
-    if ($found.Count -gt 1) {
-        throw "Asked Exchange for the $What '$Identity' and got $($found.Count) objects; the module may return every object for an identity it cannot find. Stopping before any change that depends on it."
+    $matching = @($found | Where-Object { Test-JgIdentityMatch -Object $_ -Identity $Identity })
+    if ($matching.Count -eq 0) { $matching = Find-JgEvery -Identity $Identity -What $What }
+    if ($matching.Count -eq 0) { return $null }
+    if ($matching.Count -gt 1) {
+        throw "Asked Exchange for the $What '$Identity' and got $($matching.Count) objects carrying that name or address. Stopping before any change that depends on it."
     }
-    if (-not (Test-JgIdentityMatch -Object $found[0] -Identity $Identity)) {
-        throw "Asked Exchange for the $What '$Identity' and got '$(Get-JgProperty -Object $found[0] -Name 'Name')'; the module may return another object for an identity it cannot find. Stopping before any change that depends on it."
+    return $matching[0]
+}
+
+function Find-JgEvery {
+    # Every object of one kind carrying a name or address, by a query with no result limit
+    # (a -Filter with -ResultSize Unlimited, or the whole list): never "all objects" instead.
+    param([string] $Identity, [string] $What)
+    $property = 'Name'
+    $value = $Identity
+    if ($Identity.Contains('@')) { $property = 'EmailAddresses'; $value = 'smtp:' + $Identity }
+    $filter = "$property -eq '$($value.Replace("'", "''"))'"
+    switch ($What) {
+        'recipient' { $all = @(Invoke-JgRead { Get-Recipient -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'mail contact' { $all = @(Invoke-JgRead { Get-MailContact -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'contact' { $all = @(Invoke-JgRead { Get-Contact -Filter $filter -ResultSize Unlimited -ErrorAction Stop }) }
+        'journal rule' { $all = @(Invoke-JgRead { Get-JournalRule -ErrorAction Stop }) }
+        'outbound connector' { $all = Get-JgOutboundConnectors }
+        default { throw "Cannot look up a $What by a query." }
     }
-    return $found[0]
+    $matching = @($all | Where-Object { $null -ne $_ -and (Test-JgIdentityMatch -Object $_ -Identity $Identity) })
+    return ,$matching
 }
 
 function Get-JgAcceptedDomains {
@@ -278,14 +371,17 @@ function Get-JgAcceptedDomains {
 
 function Get-JgOutboundConnectors {
     # Every outbound connector. The help says -IncludeTestModeConnectors $true returns only
-    # test-mode connectors and $false only the others; practice reports $true returns all. Read
-    # both ways and merge by Guid, so the list is complete whichever is right.
+    # test-mode connectors and $false only the others, and -IsTransportRuleScoped the same for
+    # rule-scoped ones (both $false when omitted); practice reports $true returns all. Read all
+    # four combinations and merge by Guid, so the list is complete whichever is right.
     $byId = [ordered]@{}
     foreach ($testMode in @($true, $false)) {
-        foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -ErrorAction Stop)) {
-            $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
-            if (-not $key) { $key = [string] $connector.Name }
-            if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+        foreach ($ruleScoped in @($true, $false)) {
+            foreach ($connector in @(Get-OutboundConnector -IncludeTestModeConnectors $testMode -IsTransportRuleScoped $ruleScoped -ResultSize Unlimited -ErrorAction Stop)) {
+                $key = [string] (Get-JgProperty -Object $connector -Name 'Guid')
+                if (-not $key) { $key = [string] $connector.Name }
+                if (-not $byId.Contains($key)) { $byId[$key] = $connector }
+            }
         }
     }
     $all = @($byId.Values)
@@ -301,7 +397,7 @@ function ConvertTo-JgComparable {
         if ($items.Count -eq 0) { return $null }
         return ($items -join ',')
     }
-    $text = [string] $Value
+    $text = Format-JgText $Value
     if ($text -eq '') { return $null }
     switch ($Kind) {
         'address' {
@@ -366,10 +462,29 @@ function Read-JgCurrent {
         'JournalRule' {
             $rule = Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule'
             if ($null -eq $rule) { return $null }
-            return (Get-JgProperties -Object $rule -Settings $settings)
+            $current = Get-JgProperties -Object $rule -Settings $settings
+            if ($current.ContainsKey('JournalEmailAddress')) { $current['JournalEmailAddress'] = Resolve-JgJournalTarget -Value $current['JournalEmailAddress'] }
+            return $current
         }
     }
     throw "Unknown object type '$($Resource.Type)'"
+}
+
+function Resolve-JgJournalTarget {
+    # A journal rule's JournalEmailAddress as an address. The parameter takes a recipient (name,
+    # alias or address), and Exchange may report it by the name of the recipient holding the
+    # address: a value without '@' that names a recipient becomes that recipient's external
+    # address. Anything else comes back as it is.
+    param($Value)
+    $journalTarget = [string] $Value
+    if ($null -eq $Value -or $journalTarget -eq '' -or $journalTarget -eq '<>' -or $journalTarget.Contains('@')) { return $Value }
+    $holder = Get-JgOne { Get-Recipient -Identity $journalTarget -ErrorAction Stop } -Identity $journalTarget -What 'recipient'
+    if ($null -eq $holder) { return $Value }
+    foreach ($name in @('ExternalEmailAddress', 'PrimarySmtpAddress')) {
+        $address = Get-JgProperty -Object $holder -Name $name
+        if ($null -ne $address -and [string] $address -ne '') { return [string] $address }
+    }
+    return $Value
 }
 
 function Compare-JgSettings {
@@ -410,12 +525,19 @@ function Connect-Jg {
         'AppThumbprint' {
             $connect['AppId'] = $AppId
             $connect['Organization'] = $Organization
+            # The certificate store is Windows's: elsewhere the module has no -CertificateThumbprint,
+            # and PowerShell's own binding error would not say what to do instead.
+            if (-not (Get-Command -Name 'Connect-ExchangeOnline' -ErrorAction Stop).Parameters.ContainsKey('CertificateThumbprint')) {
+                throw 'App-only sign-in with -CertificateThumbprint needs the Windows certificate store, which ExchangeOnlineManagement cannot use on this system: give the certificate as a .pfx file with -CertificateFilePath (and -CertificatePassword) instead. Nothing was changed.'
+            }
             $connect['CertificateThumbprint'] = $CertificateThumbprint
         }
         'AppFile' {
             $connect['AppId'] = $AppId
             $connect['Organization'] = $Organization
-            $connect['CertificateFilePath'] = $CertificateFilePath
+            # Rooted here: the module hands the path to .NET, which would resolve a relative one
+            # against the process folder, not the operator's current location.
+            $connect['CertificateFilePath'] = Resolve-JgPath $CertificateFilePath
             if ($CertificatePassword) { $connect['CertificatePassword'] = $CertificatePassword }
         }
         default { throw "Unknown sign-in parameter set '$($JgCmdlet.ParameterSetName)'. Nothing was changed." }
@@ -466,14 +588,28 @@ function Assert-JgTenant {
 $JgRetireProperties = [ordered]@{
     JournalRule       = @('JournalEmailAddress', 'Scope', 'Recipient', 'Enabled')
     MailContact       = @('ExternalEmailAddress', 'DisplayName', 'Alias', 'FirstName', 'Initials', 'LastName', 'HiddenFromAddressListsEnabled')
-    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped')
+    OutboundConnector = @('ConnectorType', 'Comment', 'Enabled', 'RecipientDomains', 'UseMXRecord', 'SmartHosts', 'TlsSettings', 'TlsDomain', 'IsTransportRuleScoped', 'TestMode', 'SmtpDaneMode', 'MtaStsMode')
+}
+
+# Of those, the ones newer (2026) than some module versions: recorded when Exchange returns them.
+$JgRetireOptional = @('SmtpDaneMode', 'MtaStsMode')
+
+# What rollback cannot give an object it creates again. The backup records each one that holds a
+# value, and rollback lists them before it changes anything: Exchange gives the new object its
+# own Guid; a connector's validation status (Validate-OutboundConnector) belonged to the old one;
+# its on-premises-only flags and a contact's other addresses and custom attributes are not
+# settings journalgen writes.
+$JgNotRestored = @{
+    JournalRule       = @('Guid')
+    MailContact       = @('Guid', 'EmailAddresses', 'CustomAttribute1', 'CustomAttribute2', 'CustomAttribute3', 'CustomAttribute4', 'CustomAttribute5', 'CustomAttribute6', 'CustomAttribute7', 'CustomAttribute8', 'CustomAttribute9', 'CustomAttribute10', 'CustomAttribute11', 'CustomAttribute12', 'CustomAttribute13', 'CustomAttribute14', 'CustomAttribute15')
+    OutboundConnector = @('Guid', 'IsValidated', 'LastValidationTimestamp', 'ValidationRecipients', 'RouteAllMessagesViaOnPremises', 'CloudServicesMailEnabled', 'AllAcceptedDomains', 'SenderRewritingEnabled')
 }
 
 function Read-JgRetired {
     # A retired object as Exchange returns it, or $null when it does not exist.
     param([System.Collections.IDictionary] $Item)
-    # Get-JgOne stops unless Exchange returns exactly the object asked for: a lookup of a missing
-    # name may return other objects, and those must never be removed.
+    # Get-JgOne returns only an object carrying the name asked for: a lookup of a missing name
+    # may return other objects, and those must never be removed.
     $id = $Item.Identity
     switch ($Item.Type) {
         'JournalRule' { return (Get-JgOne { Get-JournalRule -Identity $id -ErrorAction Stop } -Identity $id -What 'journal rule') }
@@ -493,12 +629,47 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Get-JgRecordKind {
+    # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
+    # the comparison gives it; a setting the comparison does not know is text.
+    param([string] $Name)
+    $kind = $JgCompare[$Name]
+    if ($kind -in @('list', 'bool', 'int')) { return $kind }
+    return 'text'
+}
+
+function Get-JgNotRestored {
+    # The properties of $JgNotRestored that hold a value, in the state file's forms. A contact's
+    # external address comes back with it: only its other addresses are lost.
+    param($Object, [string] $Type)
+    $kept = [ordered]@{}
+    foreach ($name in $JgNotRestored[$Type]) {
+        # The value as it is (Get-JgProperty would unroll a list of one).
+        $property = $Object.PSObject.Properties[$name]
+        if ($null -eq $property) { continue }
+        $raw = $property.Value
+        if ($null -eq $raw -or ($raw -is [bool] -and -not $raw)) { continue }
+        $as = 'text'
+        if ($raw -is [bool]) { $as = 'bool' }
+        elseif ($raw -is [System.Collections.IEnumerable] -and $raw -isnot [string]) { $as = 'list' }
+        $value = Read-JgStateValue -Object $Object -Name $name -As $as
+        if ($name -eq 'EmailAddresses') {
+            $external = ConvertTo-JgComparable -Value (Get-JgProperty -Object $Object -Name 'ExternalEmailAddress') -Kind 'address'
+            $value = @($value | Where-Object { (ConvertTo-JgComparable -Value $_ -Kind 'address') -ne $external })
+        }
+        if (($as -eq 'list' -and @($value).Count -eq 0) -or ($as -eq 'text' -and $value -eq '')) { continue }
+        $kept[$name] = $value
+    }
+    return $kept
+}
+
 function Get-JgRetiredRecord {
-    # What the backup keeps of one retired object: whether it exists, and the settings
-    # rollback needs to create it again.
+    # What the backup keeps of one retired object: whether it exists, the settings rollback
+    # needs to create it again (in the state file's forms), and what it cannot give back.
     param([System.Collections.IDictionary] $Item)
     $object = Read-JgRetired -Item $Item
     $settings = $null
+    $notRestored = $null
     if ($null -ne $object) {
         $person = $null
         if ($Item.Type -eq 'MailContact') {
@@ -509,49 +680,21 @@ function Get-JgRetiredRecord {
         foreach ($name in $JgRetireProperties[$Item.Type]) {
             $holder = $object
             if ($name -in @('FirstName', 'Initials', 'LastName')) { $holder = $person }
-            $property = $holder.PSObject.Properties[$name]
-            if ($null -eq $property) { throw "Exchange returned no '$name' property of $($Item.Title)." }
-            $settings[$name] = $property.Value
+            if ($null -eq $holder.PSObject.Properties[$name]) {
+                if ($JgRetireOptional -contains $name) { continue }
+                throw "Exchange returned no '$name' property of $($Item.Title)."
+            }
+            $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{
-        Type     = $Item.Type
-        Identity = $Item.Identity
-        Title    = $Item.Title
-        Exists   = ($null -ne $object)
-        Settings = $settings
-    }
-}
-
-function Read-JgStateValue {
-    # One property as a plain JSON value: text (null stays null), bool, int or a list of strings.
-    # A property Exchange did not return is an error unless -Optional: absent is not false.
-    param($Object, [string] $Name, [string] $As, [switch] $Optional)
-    $property = $Object.PSObject.Properties[$Name]
-    if ($null -eq $property) {
-        if ($Optional) { return $null }
-        throw "Exchange returned no '$Name' property; is ExchangeOnlineManagement 3.x loaded? No state was written."
-    }
-    $value = $property.Value
-    switch ($As) {
-        'list' {
-            # A SmartHost, SmtpDomainWithSubdomains or ProxyAddress becomes its text.
-            $items = @($value | Where-Object { $null -ne $_ } | ForEach-Object { [string] $_ })
-            return ,$items
-        }
-        'bool' {
-            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
-            return [System.Convert]::ToBoolean($value, [System.Globalization.CultureInfo]::InvariantCulture)
-        }
-        'int' {
-            if ($null -eq $value) { throw "Exchange returned no value for '$Name'. No state was written." }
-            return [System.Convert]::ToInt32($value, [System.Globalization.CultureInfo]::InvariantCulture)
-        }
-        default {
-            # Enums and Exchange's address types become their text; null stays null.
-            if ($null -eq $value) { return $null }
-            return [string] $value
-        }
+        Type        = $Item.Type
+        Identity    = $Item.Identity
+        Title       = $Item.Title
+        Exists      = ($null -ne $object)
+        Settings    = $settings
+        NotRestored = $notRestored
     }
 }
 
@@ -713,7 +856,7 @@ function Test-JgUnmanaged {
     $wanted = @(@($Desired) + @($Retire) | Where-Object { $_.Type -eq 'JournalRule' } | ForEach-Object { ([string] $_.Identity).ToLowerInvariant() })
     $retiredConnectors = @($Retire | Where-Object { $_.Type -eq 'OutboundConnector' } | ForEach-Object { ([string] $_.Identity).ToLowerInvariant() })
     foreach ($rule in @(Get-JournalRule -ErrorAction Stop)) {
-        $target = ConvertTo-JgComparable -Value $rule.JournalEmailAddress -Kind 'address'
+        $target = ConvertTo-JgComparable -Value (Resolve-JgJournalTarget -Value $rule.JournalEmailAddress) -Kind 'address'
         if ($target -eq $address -and $wanted -notcontains ([string] $rule.Name).ToLowerInvariant()) {
             [pscustomobject]@{
                 Object   = "Journal rule '$($rule.Name)'"
@@ -872,7 +1015,11 @@ catch {
     Write-Host "ERROR: $($_.Exception.Message)" -ForegroundColor Red
 }
 finally {
-    if ($JgConnected) { Disconnect-Jg }
+    if ($JgConnected) {
+        # A failed sign-out must not replace the run's own result (its exit code) with an error.
+        try { Disconnect-Jg }
+        catch { Write-Warning "Sign-out failed; the Exchange Online session may still be open: $($_.Exception.Message)" }
+    }
 }
 exit $JgExitCode
 # --- END journalgen engine ---

@@ -104,7 +104,7 @@ foreach ($key in $given.Keys) {
     $script:Options[$key] = $given[$key]
 }
 $script:Faults = Read-SimSettings -Variable 'JOURNALGEN_SIM_FAULTS'
-$knownFaults = @('fail_write', 'throttle', 'replication', 'kill_after_write', 'disconnect_error', 'connect_error', 'address_release_delay', 'disconnect_error')
+$knownFaults = @('fail_write', 'throttle', 'replication', 'kill_after_write', 'disconnect_error', 'connect_error', 'address_release_delay', 'disconnect_error', 'read_lag')
 foreach ($key in $script:Faults.Keys) {
     if ($knownFaults -notcontains $key) { throw "journalgen simulator: unknown fault '$key' in JOURNALGEN_SIM_FAULTS." }
 }
@@ -117,6 +117,8 @@ function Get-SimFault {
 
 # Counters of this process: calls, executed writes, throttled answers given.
 $script:Counters = @{ Calls = 0; Writes = 0; Throttled = 0 }
+# Fault read_lag: Guid -> how many more Get-* -Identity calls miss an object created in this run.
+$script:ReadLag = @{}
 
 # --- The call log ----------------------------------------------------------------------------
 
@@ -835,10 +837,15 @@ function Invoke-SimAdmin {
             foreach ($recipient in $items) { [void] $out.Add((Format-SimRecipient -Object $recipient)) }
         }
         'Get-MailContact' {
-            foreach ($contact in (Get-SimRead -Type 'MailContact' -Bound $Bound -Warnings $Warnings)) { [void] $out.Add((Format-SimMailContact -Object $contact)) }
+            $items = Get-SimRead -Type 'MailContact' -Bound $Bound -Warnings $Warnings
+            # The same -Filter forms as Get-Recipient.
+            if ($Bound.ContainsKey('Filter')) { $items = @(Select-SimFilter -Items $items -Filter ([string] $Bound['Filter'])) }
+            foreach ($contact in $items) { [void] $out.Add((Format-SimMailContact -Object $contact)) }
         }
         'Get-Contact' {
-            foreach ($contact in (Get-SimRead -Type 'Contact' -Bound $Bound -Warnings $Warnings)) { [void] $out.Add((Format-SimContact -Object $contact)) }
+            $items = Get-SimRead -Type 'Contact' -Bound $Bound -Warnings $Warnings
+            if ($Bound.ContainsKey('Filter')) { $items = @(Select-SimFilter -Items $items -Filter ([string] $Bound['Filter'])) }
+            foreach ($contact in $items) { [void] $out.Add((Format-SimContact -Object $contact)) }
         }
         'Get-OutboundConnector' {
             $byIdentity = $Bound.ContainsKey('Identity') -and $null -ne $Bound['Identity']
@@ -1105,6 +1112,42 @@ function Get-SimLag {
     return 0
 }
 
+# --- Fault read_lag: a new object that writes see at once and reads do not ----------------------
+
+$script:ReadLagTypes = @{
+    'New-MailContact' = 'Recipient'; 'New-OutboundConnector' = 'OutboundConnector'; 'New-JournalRule' = 'JournalRule'
+    'Get-Recipient' = 'Recipient'; 'Get-MailContact' = 'MailContact'; 'Get-Contact' = 'Contact'
+    'Get-OutboundConnector' = 'OutboundConnector'; 'Get-JournalRule' = 'JournalRule'
+}
+
+function Register-SimReadLag {
+    # After New-*: the object stays invisible to the next N reads by identity (unlike
+    # 'replication', which any lookup by identity uses up, a write's included).
+    param([string] $Name, [System.Collections.IDictionary] $Bound)
+    $lag = Get-SimFault -Name 'read_lag'
+    $type = $script:ReadLagTypes[$Name]
+    if (-not $lag -or $Name -notlike 'New-*' -or -not $type) { return }
+    foreach ($object in (Get-SimCollection -Type $type)) {
+        if ([string] $object.Name -eq [string] $Bound['Name']) { $script:ReadLag[[string] $object.Guid] = [int] $lag }
+    }
+}
+
+function Assert-SimReadVisible {
+    # A Get-* -Identity naming an object still inside its read lag fails as replication does.
+    param([string] $Name, $Identity)
+    $type = $script:ReadLagTypes[$Name]
+    if (-not $type -or $Name -notlike 'Get-*') { return }
+    $want = ([string] $Identity).ToLowerInvariant()
+    if ($want -like 'smtp:*') { $want = $want.Substring(5) }
+    foreach ($object in (Get-SimCollection -Type $type)) {
+        $key = [string] $object.Guid
+        if (-not $script:ReadLag.ContainsKey($key) -or $script:ReadLag[$key] -le 0) { continue }
+        if ((Get-SimKeys -Object $object -Type $type) -notcontains $want) { continue }
+        $script:ReadLag[$key] = $script:ReadLag[$key] - 1
+        Stop-SimNotFound -Identity ([string] $Identity) -Key 'Replication'
+    }
+}
+
 # --- One call, start to end --------------------------------------------------------------------
 
 function Test-SimRbac {
@@ -1147,6 +1190,7 @@ function Invoke-SimCall {
             if ($Bound.ContainsKey('WhatIf') -and [bool] $Bound['WhatIf']) { $entry.outcome = 'whatif' }
             return $result
         }
+        if ($Kind -eq 'read' -and $Bound.ContainsKey('Identity') -and $script:ReadLag.Count -gt 0) { Assert-SimReadVisible -Name $Name -Identity $Bound['Identity'] }
         if ($Kind -eq 'write') {
             $script:Counters.Writes++
             $failAt = Get-SimFault -Name 'fail_write'
@@ -1155,6 +1199,7 @@ function Invoke-SimCall {
             }
         }
         $done = Invoke-SimAdmin -Name $Name -Bound $Bound -Warnings $warnings
+        if ($Kind -eq 'write' -and $done.Changed) { Register-SimReadLag -Name $Name -Bound $Bound }
         $result.Output = @($done.Output | ForEach-Object { ConvertTo-SimOutput -Shape $_ })
         if ($Kind -eq 'write') {
             $entry.write = [bool] $done.Changed
