@@ -104,7 +104,7 @@ foreach ($key in $given.Keys) {
     $script:Options[$key] = $given[$key]
 }
 $script:Faults = Read-SimSettings -Variable 'JOURNALGEN_SIM_FAULTS'
-$knownFaults = @('fail_write', 'throttle', 'replication', 'kill_after_write', 'disconnect_error', 'connect_error', 'address_release_delay', 'disconnect_error', 'read_lag')
+$knownFaults = @('fail_write', 'throttle', 'replication', 'kill_after_write', 'disconnect_error', 'connect_error', 'address_release_delay', 'read_lag')
 foreach ($key in $script:Faults.Keys) {
     if ($knownFaults -notcontains $key) { throw "journalgen simulator: unknown fault '$key' in JOURNALGEN_SIM_FAULTS." }
 }
@@ -674,8 +674,9 @@ function Get-SimRead {
             throw
         }
     }
-    $all = @(Get-SimCollection -Type $Type | Where-Object { -not $_.Contains('Lag') -or $_.Lag -le 0 })
-    return (Select-SimResults -Items $all -Bound $Bound -Warnings $Warnings)
+    # Replication lag (fault plan) hides a new object from lookups by identity only: a listing
+    # shows it, as docs/simulator.md says.
+    return (Select-SimResults -Items (Get-SimCollection -Type $Type) -Bound $Bound -Warnings $Warnings)
 }
 
 # --- Server-side checks ------------------------------------------------------------------------
