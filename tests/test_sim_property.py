@@ -85,6 +85,8 @@ def _tenant_from(draw: st.DrawFn, base: str, bundle: Any) -> dict[str, Any]:
             item["Enabled"] = draw(st.booleans())
             item["TestMode"] = draw(st.booleans())
             item["RouteAllMessagesViaOnPremises"] = False
+            for key in ("RecipientDomains", "SmartHosts"):
+                item[key] = list(item.get(key) or [])
             for key in ("Comment", "TlsDomain", "TlsSettings", "IsTransportRuleScoped"):
                 item.setdefault(key, None if key != "IsTransportRuleScoped" else False)
             if draw(st.booleans()) and not item["UseMXRecord"]:
@@ -109,8 +111,11 @@ def _tenant_from(draw: st.DrawFn, base: str, bundle: Any) -> dict[str, Any]:
     return state
 
 
+# Derandomized: the same six examples on every run, so CI is repeatable; change the seed of
+# exploration by raising max_examples locally.
 @settings(
     max_examples=6,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
