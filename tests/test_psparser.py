@@ -21,6 +21,7 @@ from journalgen.cli import main
 from journalgen.clouds import CLOUDS
 from journalgen.compiler import check_source, compile_bundle
 from journalgen.emit import ENGINE_BEGIN, SCRIPTS
+from journalgen.simulator import MODULE_PATH
 from tests.conftest import BATCH, MIGRATION, ROOT
 from tests.psast import SCRIPT, ParsedScript, parse_files
 from tests.spectext import BASE
@@ -478,4 +479,21 @@ def batch(pwsh: str) -> Batch:
         oracle=parsed[SCRIPT],
         applies={value: (data, parsed[path]) for value, (data, path) in applies.items()},
         naive=(naive, parsed[folder / "naive.ps1"]),
+    )
+
+
+SIMULATOR_FILES = sorted(
+    p
+    for p in (MODULE_PATH / "ExchangeOnlineManagement").iterdir()
+    if p.suffix in (".psm1", ".psd1")
+)
+
+
+@pytest.mark.parametrize("path", SIMULATOR_FILES, ids=lambda p: p.name)
+def test_the_simulator_loads_in_windows_powershell_51_too(path: Path, pwsh: str) -> None:
+    # journalgen rehearse runs it under powershell.exe 5.1 as well as pwsh.
+    parsed = parse_files([path], pwsh)[path]
+    assert not parsed.errors, "\n".join(f"{e.line}:{e.column}: {e.message}" for e in parsed.errors)
+    assert not parsed.unguarded, "\n".join(
+        f"{c.line}: {c.construct}: {c.text[:120]}" for c in parsed.unguarded
     )
