@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from journalgen.emit import engine_text
 from journalgen.simulator import ENV_COVERAGE, run_pwsh, script_command
 from tools.ps_coverage import (
+    KINDS,
     Record,
     aggregate,
     main,
@@ -108,6 +110,12 @@ def test_the_report_fails_below_the_floor_or_on_a_function_never_run(
 def test_no_records_is_a_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path)]) == 1
     assert "no coverage records" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_engine_reads_the_success_of_the_last_command(kind: str) -> None:
+    # Under --ps-coverage a breakpoint's action runs before a statement and sets $? to true.
+    assert "$?" not in engine_text(kind)
 
 
 TINY = """\

@@ -163,7 +163,8 @@ _CONNECT = "Connect-ExchangeOnline -ShowBanner:$false\n"
 # none). Counted: the statements of a script's, function's, script block's or statement's body,
 # not those inside @() or $() (no stop of their own: their line would bind to the enclosing
 # statement), nor a function definition (declared, not run), try or do (no stop of their own;
-# their bodies' statements count).
+# their bodies' statements count). An action sets $? to true: no engine may read $?
+# (tests/test_ps_coverage.py).
 _COVERAGE_START = """\
 $JournalgenSimCoverage = $null
 if ($env:JOURNALGEN_SIM_COVERAGE) {
