@@ -445,14 +445,24 @@ def explain(spec: str, fmt: str) -> None:
 )
 @report_format_option("text for people; json for machines (docs/state.md).")
 @click.option(
-    "--exit-code", is_flag=True, help="Exit 1 when anything would change (drift checks in CI)."
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when anything would change, as on an error (drift checks in CI).",
 )
-def plan(spec: str, state: str, fmt: str, exit_code: bool) -> None:
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when nothing would change, 1 on an error, 2 when something would change "
+    "(Terraform's convention).",
+)
+def plan(spec: str, state: str, fmt: str, exit_code: bool, detailed_exitcode: bool) -> None:
     """Print what apply.ps1 of SPEC would create, update or remove in the tenant captured in
     the --state file.
     """
     from journalgen import app
 
+    if exit_code and detailed_exitcode:
+        raise click.UsageError("--exit-code and --detailed-exitcode exclude each other.")
     planned = app.plan(spec, state, fmt)
     if planned.text is None:
         _emit(fmt, planned.outcome, err=fmt == "text")
@@ -460,8 +470,11 @@ def plan(spec: str, state: str, fmt: str, exit_code: bool) -> None:
     click.echo(planned.text, nl=False)
     if fmt == "text":
         _emit(fmt, planned.outcome, err=True)
-    if not planned.outcome.ok or (exit_code and planned.changed):
+    if not planned.outcome.ok:
         sys.exit(1)
+    if planned.changed and (exit_code or detailed_exitcode):
+        # A broken or wrong-tenant state is 1 above; drift is 2, so CI can tell them apart.
+        sys.exit(2 if detailed_exitcode else 1)
 
 
 @main.command("import", short_help="Write a spec that adopts a captured tenant's journaling.")

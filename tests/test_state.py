@@ -489,6 +489,29 @@ def test_plan_exit_codes(tmp_path: Path) -> None:
     assert "SmartHosts: 'us-smtp-journal-1.mimecast.com', 'other.example.net' ->" in result.output
 
 
+def test_plan_detailed_exitcode_tells_drift_from_a_broken_state(tmp_path: Path) -> None:
+    state = STATES / "contoso-mimecast.json"
+    flag = "--detailed-exitcode"
+    assert run("plan", str(MIMECAST), "--state", str(state), flag).exit_code == 0
+    drifted = state_of(MIMECAST)
+    drifted["outbound_connectors"][0]["SmartHosts"][1] = "other.example.net"
+    path = tmp_path / "drift.json"
+    path.write_bytes(encode(drifted))
+    assert run("plan", str(MIMECAST), "--state", str(path), flag).exit_code == 2
+    # Another tenant's capture differs in everything, yet is an error, never "changes".
+    other = state_of(MIMECAST)
+    other["organization"] = "fabrikam.onmicrosoft.com"
+    path.write_bytes(encode(other))
+    result = run("plan", str(MIMECAST), "--state", str(path), flag)
+    assert result.exit_code == 1
+    assert "error[JG410]" in result.output
+    path.write_bytes(b"{")
+    assert run("plan", str(MIMECAST), "--state", str(path), flag).exit_code == 1
+    both = run("plan", str(MIMECAST), "--state", str(state), flag, "--exit-code")
+    assert both.exit_code == 2
+    assert "exclude each other" in both.output
+
+
 @pytest.mark.parametrize(
     "raw",
     [b"{", b'{"format": "journalgen-state/9"}', b"[" * (MAX_BYTES + 10)],
