@@ -9,12 +9,20 @@ from journalgen.clouds import CLOUDS, initial_suffix
 def organization_problem(organization: str, cloud: str) -> str | None:
     """Why ``organization`` cannot be the initial domain of a tenant in ``cloud``, if it cannot."""
     info = CLOUDS[cloud]
-    if not organization.isascii() or initial_suffix(organization) != info.suffix:
-        return (
-            f"'{organization}' is not the initial domain of a tenant in "
-            f"{info.label}: it looks like 'contoso{info.suffix}'"
-        )
-    return None
+    suffix = initial_suffix(organization) if organization.isascii() else None
+    if suffix == info.suffix:
+        return None
+    problem = (
+        f"'{organization}' is not the initial domain of a tenant in "
+        f"{info.label}: it looks like 'contoso{info.suffix}'"
+    )
+    clouds = [name for name, other in CLOUDS.items() if other.suffix == suffix]
+    if clouds:
+        # The domain is right for another cloud: the likelier mistake is the missing --cloud.
+        problem += "; add " + " or ".join(
+            f"--cloud {name} ({CLOUDS[name].label})" for name in clouds
+        ) + " if the tenant is there"
+    return problem
 
 
 def capture_meta(organization: str | None, cloud: str) -> dict[str, object]:

@@ -143,8 +143,20 @@ def test_capture_script_command(tmp_path: Path) -> None:
         main, ["capture-script", "--organization", "contoso.onmicrosoft.com", "--cloud", "dod"]
     )
     assert wrong.exit_code == 2 and "onmicrosoft.us" in wrong.output
-    assert runner.invoke(main, ["capture-script", "--organization", "contoso.com"]).exit_code == 2
+    plain = runner.invoke(main, ["capture-script", "--organization", "contoso.com"])
+    assert plain.exit_code == 2 and "--cloud" not in plain.output
     assert not (tmp_path / "other.ps1").exists()
+
+
+def test_capture_script_suggests_the_cloud_an_initial_domain_belongs_to() -> None:
+    runner = CliRunner()
+    us = runner.invoke(main, ["capture-script", "--organization", "contoso.onmicrosoft.us"])
+    assert us.exit_code == 2
+    assert "add --cloud gcc_high (Microsoft 365 GCC High) or --cloud dod" in us.output
+    china = runner.invoke(
+        main, ["capture-script", "--organization", "contoso.partner.onmschina.cn", "--cloud", "gcc"]
+    )
+    assert china.exit_code == 2 and "add --cloud china" in china.output
 
 
 # --- read-only ---------------------------------------------------------------------------
