@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from journalgen.diagnostics import Diagnostic, has_errors
-from journalgen.errors import OutputError, SpecError, UsageError
+from journalgen.errors import OutputError, PinError, SpecError, UsageError
 
 if TYPE_CHECKING:
     from journalgen.bundle import Comparison
@@ -101,6 +101,18 @@ def _pinned(outcome: Outcome) -> bool:
         outcome.add(found[0].file, found)
         outcome.refused_by = found[0].file
     return not found
+
+
+def require_pin() -> None:
+    """Raise :class:`PinError` when the spec repository's `.journalgen-version` refuses this journalgen.
+
+    For the commands with no report of their own (import, init, capture-script).
+    """
+    from journalgen.pin import check_pin
+
+    found = check_pin(Path.cwd())
+    if found:
+        raise PinError(found)
 
 
 def _files_only(paths: Sequence[str], command: str) -> None:
@@ -464,6 +476,8 @@ def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:
             "works with validate and explain"
         )
     outcome = Outcome(files=[path])
+    if not _pinned(outcome):
+        return outcome, None
     try:
         checked = check_file(path, strict=strict)
     except SpecError as exc:
@@ -487,6 +501,8 @@ def explain(path: str, fmt: str) -> tuple[Outcome, str | None]:
     from journalgen import explain as explainer
 
     outcome = Outcome(files=[path])
+    if not _pinned(outcome):
+        return outcome, None
     try:
         checked = check_file(path)
     except SpecError as exc:
@@ -527,6 +543,7 @@ def init(request: InitRequest, ask: Ask | None, *, output: Path | None, force: b
     """A commented starter spec from a vendor preset, written to ``output`` when one is given."""
     from journalgen import scaffold
 
+    require_pin()
     _may_write(output, force=force)
     text = scaffold.render(scaffold.complete(request, ask))
     _write_spec(output, text)
@@ -552,6 +569,7 @@ def capture_script(organization: str | None, cloud: str) -> bytes:
     from journalgen.capture import organization_problem
     from journalgen.emit import render_capture
 
+    require_pin()
     problem = None if organization is None else organization_problem(organization, cloud)
     if problem is not None:
         raise UsageError(f"--organization: {problem}")
@@ -573,6 +591,8 @@ def plan(spec: str, state: str, fmt: str) -> Planned:
     from journalgen.compiler import plan_for
 
     outcome = Outcome(files=[spec, state])
+    if not _pinned(outcome):
+        return Planned(outcome, None, False)
     try:
         checked = check_file(spec)
     except SpecError as exc:
@@ -610,6 +630,7 @@ def import_state(
     from journalgen import importer, live
     from journalgen.compiler import check_source, plan_for
 
+    require_pin()
     _may_write(output, force=force)
     try:
         captured = load_state_file(state)

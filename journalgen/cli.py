@@ -10,7 +10,7 @@ import click
 
 from journalgen import __version__
 from journalgen.clouds import CLOUDS
-from journalgen.errors import JournalgenError
+from journalgen.errors import JournalgenError, PinError
 
 if TYPE_CHECKING:  # the app is imported lazily so --help and --version stay fast
     from journalgen.app import Outcome
@@ -119,6 +119,12 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except PinError as exc:
+            from journalgen.report import text
+
+            click.echo(text(exc.diagnostics), nl=False, err=True)
+            pin = exc.diagnostics[0].file
+            _fail(f"{pin} does not allow journalgen {__version__}: nothing was read", 1)
         except JournalgenError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:

@@ -29,3 +29,11 @@ class UsageError(JournalgenError):
     """The command line asks for something that cannot be done."""
 
     exit_code = 2
+
+
+class PinError(JournalgenError):
+    """The spec repository's `.journalgen-version` does not allow this journalgen; nothing was read."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(f"{self.diagnostics[0].file} does not allow this journalgen")

@@ -22,6 +22,7 @@ from tests.conftest import ROOT
 from tests.spectext import spec_text
 
 MIMECAST = ROOT / "samples" / "contoso-mimecast.yaml"
+STATES = ROOT / "samples" / "states"
 SCRIPTS = ("apply.ps1", "verify.ps1", "rollback.ps1")
 BASE64 = "MIIoCgYJKoZIhvcNAQcCoIIn+zCCJ/cCAQExDzANBglghkgBZQMEAgEFADB5Bgor"
 
@@ -233,6 +234,45 @@ def test_a_pinned_version_is_checked(repo: Path, pin: str, ok: bool) -> None:
         result = run(*args)
         assert (result.exit_code == 0) is ok, result.output
         assert ("error[JG026]" in result.output) is not ok
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "specs/tenant.yaml"],
+        ["explain", "specs/tenant.yaml"],
+        ["plan", "specs/tenant.yaml", "--state", "state.json"],
+        ["plan", "specs/tenant.yaml", "--state", "state.json", "--format", "json"],
+        ["import", "state.json", "-o", "specs/imported.yaml"],
+        [
+            "init",
+            *("--vendor", "mimecast", "--region", "us", "--domain", "contoso.com"),
+            *("--organization", "contoso.onmicrosoft.com", "--ndr-address", "ndr@contoso.com"),
+            *("-o", "specs/new.yaml"),
+        ],
+        ["capture-script", "-o", "capture.ps1"],
+    ],
+    ids=lambda args: "-".join(a for a in args if not a.endswith((".yaml", ".json", ".ps1"))),
+)
+def test_every_command_that_reads_or_writes_the_repository_honours_the_pin(
+    repo: Path, args: list[str]
+) -> None:
+    shutil.copy(STATES / "contoso-mimecast.json", repo / "state.json")
+    assert run(*args).exit_code == 0
+    for made in ("specs/imported.yaml", "specs/new.yaml", "capture.ps1"):
+        (repo / made).unlink(missing_ok=True)
+    (repo / ".journalgen-version").write_text(">=99\n")
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    if "json" in args:
+        assert '"code": "JG026"' in result.output
+    else:
+        assert ".journalgen-version:1:1: error[JG026]: this spec repository wants journalgen" in (
+            result.output
+        )
+    assert not any(
+        (repo / made).exists() for made in ("specs/imported.yaml", "specs/new.yaml", "capture.ps1")
+    )
 
 
 def test_a_pin_that_cannot_be_read_is_an_error(repo: Path) -> None:
