@@ -987,6 +987,20 @@ CODES: dict[str, Code] = {
             "An object's name is its identity: an object the earlier spec managed and this one neither manages nor retires (a rename, or a removal) stays in the tenant, and a rule keeps journaling.",
             "journalgen",
         ),
+        Code(
+            "JG505",
+            E,
+            "primary-domain-two-tenants",
+            "A mail domain is accepted by one tenant only: two specs of different organizations with one primary domain mean one organization is wrong (often a guessed .onmicrosoft.com), and its scripts would stop in the tenant guard or configure the wrong tenant.",
+            "journalgen; Microsoft 365 accepted domains",
+        ),
+        Code(
+            "JG506",
+            E,
+            "journal-address-two-tenants",
+            "An archive issues one journal address per customer account: two tenants that journal to the same address put one client's mail into another's archive.",
+            "journalgen; the vendors' journaling guides",
+        ),
         # --- internal ---
         Code(
             "JG900",

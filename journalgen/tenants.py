@@ -47,6 +47,8 @@ class Claims:
     retired: tuple[Claim, ...]
     ndr_address: Claim
     ndr_days: Claim | None
+    primary_domain: Claim
+    journal_address: Claim
 
     @classmethod
     def of(cls, checked: Checked) -> Claims:
@@ -69,7 +71,8 @@ class Claims:
             if r.origins["archive.journal_address"].kind == "spec"
             else ("archive",)
         )
-        managed.append(Claim("journal address", r.journal_address, address_path))
+        address = Claim("journal address", r.journal_address, address_path)
+        managed.append(address)
         retired = tuple(
             Claim(what, name, ("retire", kind, index))
             for kind, what in _RETIRED_KIND.items()
@@ -85,6 +88,10 @@ class Claims:
             ndr_days=None
             if days is None
             else Claim("NDR queue days", str(days), ("ndr", "queue_expiry_days")),
+            primary_domain=Claim(
+                "primary domain", r.primary_domain, ("tenant", "primary_domain")
+            ),
+            journal_address=address,
         )
 
 
@@ -159,6 +166,50 @@ def _pair(a: Claims, b: Claims) -> Iterable[_Found]:
             )
 
 
+# What two specs for different tenants cannot share, and why.
+_ACROSS = {
+    "primary_domain": (
+        "JG505",
+        "a domain belongs to one tenant, so one of the two organizations is wrong",
+    ),
+    "journal_address": (
+        "JG506",
+        "each tenant would journal its mail into the other's archive account",
+    ),
+}
+
+
+def _across(a: Claims, b: Claims, field: str) -> Iterable[_Found]:
+    code, why = _ACROSS[field]
+    x, y = getattr(a, field), getattr(b, field)
+    for here, there, f, g in ((x, y, a, b), (y, x, b, a)):
+        yield _Found(
+            code,
+            f.file,
+            here.path,
+            g.file,
+            there.path,
+            f"the {here.kind} {here.name} of tenant {f.organization} is also the "
+            f"{there.kind} of tenant {g.organization} in \x00; {why}",
+        )
+
+
+def _clashes_across(claims: Sequence[Claims]) -> list[_Found]:
+    # Grouped by the shared value first, so thousands of tenants stay linear.
+    found: list[_Found] = []
+    for field in _ACROSS:
+        sharing: dict[str, list[Claims]] = {}
+        for c in claims:
+            claim: Claim = getattr(c, field)
+            sharing.setdefault(claim.name.casefold(), []).append(c)
+        for same in sharing.values():
+            for i, a in enumerate(same):
+                for b in same[i + 1 :]:
+                    if b.organization != a.organization:
+                        found.extend(_across(a, b, field))
+    return found
+
+
 def clashes(claims: Sequence[Claims], read: Callable[[str], bytes]) -> list[Diagnostic]:
     """Every clash between specs for the same tenant, each reported in both files.
 
@@ -177,6 +228,7 @@ def clashes(claims: Sequence[Claims], read: Callable[[str], bytes]) -> list[Diag
         for b in group[i + 1 :]
         for f in _pair(a, b)
     ]
+    found += _clashes_across(claims)
     indexes: dict[str, PositionIndex] = {}
 
     def where(file: str, path: Path) -> Position:

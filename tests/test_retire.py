@@ -462,15 +462,50 @@ def test_retiring_what_another_spec_manages_clashes(tmp_path: Path) -> None:
 
 
 def test_specs_for_different_tenants_never_clash(tmp_path: Path) -> None:
-    other = {"tenant": {"organization": "contosoeu.onmicrosoft.com"}}
+    # Same object names, NDR address and vendor: each tenant has its own.
+    other = {
+        "tenant": {"organization": "fabrikam.onmicrosoft.com", "primary_domain": "fabrikam.com"}
+    }
     assert two(tmp_path, {}, other).exit_code == 0
+
+
+def test_one_primary_domain_for_two_organizations_clashes(tmp_path: Path) -> None:
+    # A guessed initial domain: the same tenant twice, or one spec of the wrong tenant.
+    other = {"tenant": {"organization": "contosoeu.onmicrosoft.com"}}
+    result = two(tmp_path, {}, other)
+    assert result.exit_code == 1
+    domain = [line for line in result.output.splitlines() if "[JG505]" in line]
+    assert len(domain) == 2
+    assert any(
+        line.startswith(str(tmp_path / "a.yaml"))
+        and "the primary domain contoso.com of tenant contoso.onmicrosoft.com is also the "
+        "primary domain of tenant contosoeu.onmicrosoft.com in " + str(tmp_path / "b.yaml") + ":3:"
+        in line
+        for line in domain
+    ), domain
+    # Mimecast's preset derives the journal address from the primary domain: shared too.
+    assert result.output.count("[JG506]") == 2
+
+
+def test_one_journal_address_for_two_tenants_clashes(tmp_path: Path) -> None:
+    mine = {**CLOUDFLARE}
+    theirs = {
+        **CLOUDFLARE,
+        "tenant": {"organization": "fabrikam.onmicrosoft.com", "primary_domain": "fabrikam.com"},
+    }
+    result = two(tmp_path, mine, theirs)
+    assert result.exit_code == 1
+    assert result.output.count("[JG506]") == 2 and "[JG505]" not in result.output
+    assert "journal its mail into the other's archive account" in result.output
 
 
 def test_build_writes_neither_of_two_clashing_specs_but_builds_the_rest(tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "a.yaml").write_text(spec_text(), encoding="utf-8")
     (tmp_path / "specs" / "b.yaml").write_text(spec_text(CLOUDFLARE), encoding="utf-8")
-    other = {"tenant": {"organization": "fabrikam.onmicrosoft.com"}}
+    other = {
+        "tenant": {"organization": "fabrikam.onmicrosoft.com", "primary_domain": "fabrikam.com"}
+    }
     (tmp_path / "specs" / "c.yaml").write_text(spec_text(other), encoding="utf-8")
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", str(tmp_path / "specs"), "-d", str(out)])
