@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 
 from journalgen.clouds import CLOUDS, in_initial_domain, initial_suffix
@@ -195,6 +196,42 @@ def routing(r: Resolved) -> Iterator[Finding]:
             "JG220",
             ("connector", "smart_hosts"),
             "smart hosts are only used with 'routing: smart_hosts'; remove them or change the routing",
+        )
+
+
+def _preset_hosts(vendor: str) -> list[str]:
+    """Every smart host the vendor's preset names, in any region, whatever its confidence."""
+    from journalgen.vendors import presets
+
+    preset = presets().get(vendor)
+    if preset is None:
+        return []
+    entries = [preset.smart_hosts, *(region.smart_hosts for region in preset.regions.values())]
+    return sorted(
+        {host.lower() for e in entries if e is not None and e.value for host in e.value}
+    )
+
+
+def smart_host_near_miss(r: Resolved) -> Iterator[Finding]:
+    if r.origins.get("connector.smart_hosts") is None or r.origins[
+        "connector.smart_hosts"
+    ].kind != "spec":
+        return
+    known = _preset_hosts(r.vendor)
+    for index, host in enumerate(r.connector.smart_hosts):
+        if host.lower() in known:
+            continue
+        close = difflib.get_close_matches(host.lower(), known, n=1, cutoff=0.88)
+        # Another region's host differs only in its leading region label (za-smtp-... for a
+        # grid the preset has no hosts for): that is no typo.
+        if not close or host.lower().partition("-")[2] == close[0].partition("-")[2]:
+            continue
+        yield Finding(
+            "JG230",
+            ("connector", "smart_hosts", index),
+            f"smart host {host} is not one of {r.vendor_display_name}'s journal hosts but "
+            f"close to {close[0]}: a typo queues journal mail until it expires; check it "
+            "against the archive's console",
         )
 
 
@@ -406,6 +443,7 @@ CHECKS: tuple[Check, ...] = (
     ndr_not_rule_recipient,
     connector_scope,
     routing,
+    smart_host_near_miss,
     tls,
     rules,
     contact_alias,

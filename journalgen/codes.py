@@ -645,6 +645,22 @@ CODES: dict[str, Code] = {
         ),
         # --- vendor presets ---
         Code(
+            "JG230",
+            W,
+            "smart-host-near-miss",
+            "A smart host one or two letters from the vendor's own journal host is almost always a typo; Exchange queues journal mail for an unresolvable host until it expires, and the archive misses it.",
+            "journalgen presets",
+            example={
+                "archive": {"vendor": "mimecast", "region": "us"},
+                "connector": {
+                    "smart_hosts": [
+                        "us-smtp-jounral-1.mimecast.com",
+                        "us-smtp-journal-2.mimecast.com",
+                    ]
+                },
+            },
+        ),
+        Code(
             "JG301",
             E,
             "unknown-vendor",

@@ -509,3 +509,36 @@ def test_a_paused_reason_on_an_enabled_rule_is_refused() -> None:
         "JG227",
         "  paused_reason: ",
     )
+
+
+# --- a typo in a vendor's smart host ------------------------------------------------------------
+
+
+def _hosts(*hosts: str) -> dict[str, Any]:
+    return {"connector": {"smart_hosts": list(hosts)}}
+
+
+def test_a_near_miss_of_a_preset_smart_host_warns_at_the_host() -> None:
+    typo = _hosts("us-smtp-journal-1.mimecast.com", "us-smtp-jounral-2.mimecast.com")
+    found = assert_reported(typo, "JG230", ("us-smtp-jounral-2", 0), needle=True)
+    assert "close to us-smtp-journal-2.mimecast.com" in found.message
+
+
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        # The preset's own hosts, of this region or another, in any case.
+        ("US-SMTP-JOURNAL-1.mimecast.com", "eu-smtp-journal-2.mimecast.com"),
+        # A grid the preset has no hosts for: only the region label differs.
+        ("za-smtp-journal-1.mimecast.com",),
+        # Nothing like the vendor's hosts: a deliberate choice, not a typo.
+        ("smtp.relay.example.net",),
+    ],
+)
+def test_hosts_that_are_no_typo_do_not_warn(hosts: tuple[str, ...]) -> None:
+    assert "JG230" not in {d.code for d in diagnostics(spec_text(_hosts(*hosts)))}
+
+
+def test_a_custom_vendor_has_no_hosts_to_miss() -> None:
+    custom = {**CUSTOM, "connector": {"smart_hosts": ["smtp1.archive.exampel"]}}
+    assert "JG230" not in {d.code for d in diagnostics(spec_text(custom))}
