@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from journalgen.emit import (
 )
 from journalgen.live import LivePlan, format_value, summary
 from journalgen.plan import RETIRE_ORDER, Plan, Resource, Retired, Setting, Value
+from journalgen.textshow import shown
 from journalgen.vendors import presets
 
 # The spec's change: section as CHANGE.md's table and the manifest's "change" record show it.
@@ -32,18 +34,52 @@ CHANGE_LABELS = {
     "reason": "Reason",
 }
 
-_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+# What CommonMark, with GitHub's tables, strikethrough and math, may read as syntax anywhere in a
+# line: each gets a backslash, which Markdown drops; `&` becomes `&amp;`, so no entity can be
+# spelt. The rest of ASCII's punctuation acts only where no value is put (after `]`, say).
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#~$"} | {"&": "&amp;"})
+# What starts a block (a list item, a setext underline, a thematic break) at the start of a line.
+_BLOCK_START = re.compile(r" *(?:[-+=]|\d{1,9}(?=[.)](?: |$)))")
 
 
 class MdText(str):
-    """Markdown the compiler made itself; everything else is escaped on output."""
+    """Markdown the compiler made itself (a code span, the diagram); every other value goes
+    through ``md_escape`` on output.
+    """
 
     __slots__ = ()
 
 
 def md_escape(value: object) -> str:
-    """Plain text made inert in Markdown and table cells (non-ASCII shown as itself)."""
-    return str(value).translate(_MD_ESCAPES)
+    """``value`` as Markdown that reads as exactly its text, the one way values reach Markdown.
+
+    One line wherever it is put (a table cell, a paragraph, the start of a line): every hidden
+    character (line breaks of every kind, controls, bidi and zero-width characters) shown as its
+    code point (``<U+202E>``), every character Markdown could read as syntax escaped. Letters of
+    any script are shown as themselves.
+    """
+    text = shown(str(value)).translate(_MD_ESCAPES)
+    start = _BLOCK_START.match(text)
+    if start is not None:
+        at = start.end() if start[0][-1].isdigit() else start.end() - 1
+        text = text[:at] + "\\" + text[at:]
+    return text
+
+
+def md_code(value: object) -> MdText:
+    """``value`` as a code span that shows exactly its text (hidden characters as code points).
+
+    The fence is longer than any run of backticks inside. A table would split a code span at a
+    `|` (GitHub reads the cells first), so text holding one is written as an escaped literal.
+    """
+    text = shown(str(value))
+    if not text.strip(" ") or "|" in text:
+        return MdText(md_escape(text))
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    # CommonMark drops one space at each end when both are there: pad so that the text keeps
+    # its own, and so that a backtick at either end does not join the fence.
+    pad = " " if text[0] in " `" or text[-1] in " `" else ""
+    return MdText(fence + pad + text + pad + fence)
 
 
 def show(value: Value | object) -> str:
@@ -66,7 +102,7 @@ def _finalize(value: object) -> object:
 def environment() -> jinja2.Environment:
     """The Markdown environment: every value is escaped unless the compiler made it."""
     env = new_environment(_finalize)
-    env.filters["code"] = lambda v: MdText("`" + str(v).replace("`", "'") + "`")
+    env.filters["code"] = md_code
     return env
 
 
@@ -186,28 +222,31 @@ _CONVERGE = {
 _CREATE_OR_CONVERGE = "create it if missing, else change only the settings that differ"
 
 
-def operations(plan: Plan) -> list[MdText]:
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A step of apply.ps1 after the backup: the object, and what apply does to it."""
+
+    title: str
+    does: str
+    # A retired contact that may hold the spec's journal address (CHANGE.md says so, naming it).
+    frees_address: bool = False
+
+
+def operations(plan: Plan) -> list[Operation]:
     """CHANGE.md's order of operations after the backup, in the order apply.ps1 runs them."""
-    address = MdText("`" + plan.resolved.journal_address + "`")
-    lines = [
-        MdText(
-            f"{md_escape(item.title)}, retired: if it holds the journal address {address} (a "
-            "renamed contact), remove it now, before the spec's contact is created"
-        )
-        for item in plan.retired_contacts
+    steps = [Operation(item.title, "", frees_address=True) for item in plan.retired_contacts]
+    steps += [
+        Operation(r.title, _CONVERGE.get(r.type, _CREATE_OR_CONVERGE)) for r in plan.resources
     ]
-    lines += [
-        MdText(f"{md_escape(r.title)}: {_CONVERGE.get(r.type, _CREATE_OR_CONVERGE)}")
-        for r in plan.resources
-    ]
-    lines += [
-        MdText(
-            f"{md_escape(item.title)}: remove it (retired) if present"
-            + (", unless removed above" if item.type == "MailContact" else "")
+    steps += [
+        Operation(
+            item.title,
+            "remove it (retired) if present"
+            + (", unless removed above" if item.type == "MailContact" else ""),
         )
         for item in plan.retired
     ]
-    return lines
+    return steps
 
 
 def prerequisites(plan: Plan) -> list[str]:

@@ -9,6 +9,7 @@ import jinja2
 
 from journalgen.emit import SCOPE_WORDS, new_environment
 from journalgen.plan import Plan
+from journalgen.textshow import shown
 
 # Characters a quoted Mermaid label shows as they are, besides letters and digits: none of them
 # ends the quotes, starts an entity code (#), HTML (<, >, &), Markdown or math (`, *, _, $),
@@ -47,10 +48,13 @@ def mermaid_label(value: object) -> MermaidCode:
 
 def _finalize(value: object) -> object:
     # Every {{ expression }} of the diagram template lands here: only what the compiler made
-    # (ids, arrows) passes as it is; anything else becomes a quoted, encoded label.
+    # (ids, arrows) passes as it is; anything else becomes a quoted, encoded label. Mermaid draws
+    # an encoded character as itself, so hidden ones (line breaks, bidi, zero-width) are first
+    # shown as their code points, as in the rest of CHANGE.md.
     if isinstance(value, MermaidCode):
         return value
-    return mermaid_label(value)
+    lines = value if isinstance(value, tuple | list) else (value,)
+    return mermaid_label(tuple(shown(str(line)) for line in lines))
 
 
 @functools.cache

@@ -21,6 +21,7 @@ from journalgen.plan import (
     removal_stages,
 )
 from journalgen.state import Captured, TenantState
+from journalgen.textshow import quoted, shown
 
 Action = Literal["create", "update", "unchanged", "remove"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "remove", "unchanged")
@@ -451,7 +452,9 @@ def format_value(value: object) -> str:
     items = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
     if not items:
         return "(none)"
-    return "'" + "', '".join(items) + "'"
+    # Quoted and shown as the loader's messages quote a value: a captured value is the tenant's
+    # text, and a line break or CR in it must not start a line of the plan or hide one.
+    return ", ".join(quoted(item) for item in items)
 
 
 def summary(live: LivePlan) -> str:
@@ -492,7 +495,8 @@ def text(live: LivePlan) -> str:
                 )
     lines.append("")
     lines.append(summary(live))
-    return "\n".join(lines) + "\n"
+    # Names and the header's values come from the spec's file name and the state too.
+    return "".join(shown(line) + "\n" for line in lines)
 
 
 def _json_value(value: object) -> object:

@@ -66,7 +66,9 @@ class LoadedDocument:
 
 def _quoted(text: str) -> str:
     """Text in quotes, with invisible characters escaped so a message cannot hide or reorder them."""
-    return f"'{text}'" if text.isprintable() else repr(text)
+    from journalgen.textshow import quoted
+
+    return quoted(text)
 
 
 def _diag(file: str, pos: Position, code: str, message: str) -> Diagnostic:

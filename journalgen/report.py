@@ -6,13 +6,19 @@ import json
 from collections.abc import Sequence
 
 from journalgen.diagnostics import Diagnostic, Severity
+from journalgen.textshow import shown
 
 FORMATS = ("text", "json", "github")
 
 
 def text(diagnostics: Sequence[Diagnostic]) -> str:
-    """``file:line:col: error[CODE]: message``, one a line (yamllint's parsable shape)."""
-    return "".join(f"{d}\n" for d in diagnostics)
+    """``file:line:col: error[CODE]: message``, one a line (yamllint's parsable shape).
+
+    A file name or a value a message quotes may hold line breaks or invisible characters (a
+    captured state is the tenant's text): they are shown as code points, so each diagnostic is
+    one line and none can be forged or hidden.
+    """
+    return "".join(f"{shown(str(d))}\n" for d in diagnostics)
 
 
 def _gh_escape(value: str, *, prop: bool) -> str:
@@ -31,7 +37,7 @@ def github(diagnostics: Sequence[Diagnostic]) -> str:
             f"file={_gh_escape(d.file, prop=True)},line={d.line},col={d.column},"
             f"title={_gh_escape(d.code, prop=True)}"
         )
-        lines.append(f"::{level} {props}::{_gh_escape(d.message, prop=False)}\n")
+        lines.append(f"::{level} {props}::{_gh_escape(shown(d.message), prop=False)}\n")
     return "".join(lines)
 
 

@@ -59,7 +59,7 @@ def test_hostile_change_text_stays_inert_everywhere() -> None:
     hostile = "CHG`1` | *x* <b>#> \u00e4 [y](z)"
     files = bundle({"ticket": hostile[:64], "reason": hostile})
     change_md = files["CHANGE.md"].decode()
-    assert r"| Reason | CHG\`1\` \| \*x\* \<b\>#\> ä \[y\](z) |" in change_md
+    assert r"| Reason | CHG\`1\` \| \*x\* \<b\>\#\> ä \[y\](z) |" in change_md
     text = files["apply.ps1"][3:].decode("ascii")
     assert_clean(text)
     help_block = comments(text)[0]

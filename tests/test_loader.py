@@ -57,7 +57,7 @@ def test_duplicate_key_names_both_lines() -> None:
 def test_duplicate_key_with_a_bidi_override_is_shown_escaped() -> None:
     [diagnostic] = diagnostics("version: 1\nna\u202eme: a\nna\u202eme: b\n")
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("JG008", 3, 1)
-    assert diagnostic.message == "duplicate key 'na\\u202eme' (first defined at line 2); keep one"
+    assert diagnostic.message == "duplicate key 'na<U+202E>me' (first defined at line 2); keep one"
 
 
 def test_anchor_and_alias_are_both_reported() -> None:
