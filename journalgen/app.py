@@ -550,6 +550,19 @@ def init(request: InitRequest, ask: Ask | None, *, output: Path | None, force: b
     return Started(text, scaffold.remaining(text, str(output) if output else "-"))
 
 
+def init_repo(folder: Path, *, force: bool) -> tuple[list[tuple[str, bool]], list[str]]:
+    """A new spec repository written into ``folder``: each file written (and whether it replaced
+    one), then the next steps to print.
+
+    No `.journalgen-version` around is read: the new repository gets its own pin, this version.
+    """
+    from journalgen import initrepo
+
+    has_git = (folder / ".git").exists()
+    written = initrepo.write_repo(folder, force=force)
+    return [(w.path, w.replaced) for w in written], initrepo.next_steps(folder, has_git=has_git)
+
+
 def load_state_file(name: str) -> Captured:
     """The captured state in file ``name``, read no more than one byte past the size limit."""
     from journalgen.state import MAX_BYTES, load_state

@@ -426,6 +426,30 @@ def init(
     _show_spec(started.text, output, started.remaining)
 
 
+@main.command("init-repo", short_help="Start a spec repository: folders, hooks, pin, CI.")
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a folder that is not empty: replace these files, keep every other.",
+)
+def init_repo(folder: str, force: bool) -> None:
+    """Write a new spec repository into DIR: specs/, states/, generated/, the schema,
+    .gitattributes, pre-commit hooks and .journalgen-version pinned to this journalgen, and a
+    GitHub Actions workflow. DIR must be empty or new, unless --force.
+    """
+    from pathlib import Path
+
+    from journalgen import app
+
+    written, steps = app.init_repo(Path(folder), force=force)
+    for path, replaced in written:
+        click.echo(f"replaced {path}" if replaced else f"wrote {path}")
+    click.echo("next steps:")
+    for step in steps:
+        click.echo(f"  {step}")
+
+
 @main.command(short_help="Show a spec fully resolved, with each value's origin.")
 @click.argument("spec", type=click.Path())
 @report_format_option("text: the resolved spec as commented YAML; json for machines.")

@@ -90,7 +90,7 @@ def check_pin(start: Path, version: str = __version__) -> list[Diagnostic]:
         return []
     pin = Path(os.path.relpath(nearest, start))
     try:
-        lines = pin.read_text(encoding="utf-8").splitlines()
+        lines = nearest.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         return [_pin(str(pin), 1, f"cannot read the file: {exc}")]
     uncommented = ((number, line.split("#", 1)[0].strip()) for number, line in enumerate(lines, 1))

@@ -282,6 +282,16 @@ def test_a_pin_that_cannot_be_read_is_an_error(repo: Path) -> None:
     assert "'0.1 or newer' is not a version clause" in found.message
 
 
+def test_the_pin_is_read_from_where_it_was_found_not_from_the_current_folder(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / ".journalgen-version").write_text(">=99\n")
+    monkeypatch.chdir(repo.parent)
+    [found] = check_pin(repo / "specs")
+    assert found.file == "../.journalgen-version"
+    assert "wants journalgen >=99" in found.message
+
+
 def test_the_pin_is_found_in_a_parent_folder_but_not_above_the_repository(repo: Path) -> None:
     (repo / ".journalgen-version").write_text(">=99\n")
     assert check_pin(repo / "specs")
