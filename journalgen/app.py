@@ -397,10 +397,20 @@ def build(
     return outcome
 
 
-def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -> Outcome:
+def check(
+    paths: Iterable[str],
+    out_dir: Path,
+    *,
+    strict: bool,
+    jobs: int = 1,
+    states: Sequence[str] = (),
+    states_dir: str | None = None,
+) -> Outcome:
     """Compare each spec's bundle in ``out_dir`` with what the spec compiles to now.
 
     When a folder of specs is given, every bundle in ``out_dir`` must belong to one of them.
+    ``states`` (files) and ``states_dir`` (a folder of them) are captured states: a bundle built
+    with ``--state`` has its changes against the tenant re-rendered from the state it recorded.
     """
     from journalgen.bundle import Comparison
 
@@ -413,8 +423,14 @@ def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -
         raise UsageError(f"--out-dir {out_dir}: the folder does not exist; build the bundles first")
     specs = list(expand_inputs(paths))
     _unique_stems(specs)
-    work = functools.partial(_check_one, out_dir=out_dir, strict=strict)
+    given = _load_states(outcome, states)
+    pool = _dedupe([*given, *_load_states(outcome, _states_in(states_dir))])
+    required = frozenset(state.sha256 for state in given)
+    work = functools.partial(
+        _check_one, out_dir=out_dir, strict=strict, states=pool, required=required
+    )
     claims: list[Claims] = []
+    built_against: list[tuple[str, str]] = []
     for path, (found, claimed) in zip(specs, in_order(work, specs, jobs), strict=True):
         outcome.files.append(str(path))
         if claimed is not None:
@@ -423,35 +439,60 @@ def check(paths: Iterable[str], out_dir: Path, *, strict: bool, jobs: int = 1) -
             outcome.add(str(path), found.diagnostics)
             outcome.notes += found.notes
             outcome.signed += found.signed
+            if found.built_against is not None:
+                built_against.append(found.built_against)
         else:
             outcome.add(str(path), found)
     _add_clashes(outcome, claims)
+    for unused in _unused(given, built_against):
+        outcome.add(unused.file, [_unused_state(unused)])
     if any(Path(raw).is_dir() for raw in paths):
         outcome.add(str(out_dir), _orphans(out_dir, {spec.stem for spec in specs}))
     return outcome
 
 
 def _orphans(out_dir: Path, stems: set[str]) -> list[Diagnostic]:
-    """Bundle folders in ``out_dir`` that belong to none of the specs."""
-    return [
-        Diagnostic(
-            str(folder),
-            1,
-            1,
-            "JG028",
+    """Bundle folders in ``out_dir`` that belong to none of the specs.
+
+    Only a folder that looks like a bundle is one: ``--out-dir .`` also holds the specs folder.
+    """
+    from journalgen.bundle import cannot_read, looks_like_bundle
+
+    try:
+        folders = sorted(out_dir.iterdir())
+    except OSError as exc:
+        return [cannot_read(out_dir, exc)]
+    found = []
+    for folder in folders:
+        if folder.name.startswith(".") or folder.name in stems or not folder.is_dir():
+            continue
+        try:
+            if not looks_like_bundle(folder):
+                continue
+        except OSError as exc:  # it may be a bundle, and no one can tell
+            found.append(cannot_read(folder, exc))
+            continue
+        message = (
             f"a bundle with no spec named {folder.name}.yaml among the specs given "
-            "(was it deleted?); delete the bundle, or restore its spec",
+            "(was it deleted?); delete the bundle, or restore its spec"
         )
-        for folder in sorted(out_dir.iterdir())
-        if folder.is_dir() and not folder.name.startswith(".") and folder.name not in stems
-    ]
+        found.append(Diagnostic(str(folder), 1, 1, "JG028", message))
+    return found
 
 
 def _check_one(
-    path: Path, *, out_dir: Path, strict: bool
+    path: Path,
+    *,
+    out_dir: Path,
+    strict: bool,
+    states: Sequence[Captured] | None = None,
+    required: frozenset[str] = frozenset(),
 ) -> tuple[Comparison | Sequence[Diagnostic], Claims | None]:
     """Every difference between one spec's bundle and what the spec compiles to now, and what
     the spec claims in its tenant.
+
+    ``states`` are the states given to ``check`` (``None``: none given); ``required`` the hashes
+    of those given with ``--state`` rather than in a ``--states`` folder.
     """
     from journalgen.bundle import compare_bundle
     from journalgen.tenants import Claims
@@ -462,7 +503,70 @@ def _check_one(
     except SpecError as exc:
         return exc.diagnostics, None
     rebuild = f"journalgen build {name} --out-dir {out_dir}"
-    return compare_bundle(checked, out_dir / path.stem, rebuild=rebuild), Claims.of(checked)
+    folder = out_dir / path.stem
+    found = compare_bundle(
+        checked, folder, rebuild=rebuild, states=states, required=required, strict=strict
+    )
+    return found, Claims.of(checked)
+
+
+def _states_in(folder: str | None) -> list[str]:
+    """The ``*.json`` files of a ``--states`` folder, in a stable order."""
+    if folder is None:
+        return []
+    try:
+        found = sorted(
+            str(p) for p in Path(folder).iterdir() if p.suffix == ".json" and p.is_file()
+        )
+    except OSError as exc:
+        raise UsageError(f"--states {folder}: {exc.strerror or type(exc).__name__}") from None
+    if not found:
+        raise UsageError(f"no *.json state files in folder {folder}")
+    return found
+
+
+def _load_states(outcome: Outcome, names: Sequence[str]) -> list[Captured]:
+    """The states in files ``names``; each one that cannot be loaded is reported in ``outcome``."""
+    loaded = []
+    for name in names:
+        try:
+            loaded.append(load_state_file(name))
+        except SpecError as exc:
+            outcome.add(name, exc.diagnostics)
+    return loaded
+
+
+def _dedupe(states: Sequence[Captured]) -> list[Captured] | None:
+    """One state per hash (``None`` when there are none: the sections are unverified)."""
+    unique: dict[str, Captured] = {}
+    for state in states:
+        unique.setdefault(state.sha256, state)
+    return list(unique.values()) or None
+
+
+def _unused(given: Sequence[Captured], built_against: Sequence[tuple[str, str]]) -> list[Captured]:
+    """The states given with ``--state`` whose tenant has no bundle built against a state.
+
+    ``built_against`` holds the hash and tenant of the state each bundle recorded; a bundle
+    built against another state of the tenant is reported at the bundle.
+    """
+    return [
+        state
+        for state in given
+        if not any(
+            sha == state.sha256 or tenant == state.state.organization.casefold()
+            for sha, tenant in built_against
+        )
+    ]
+
+
+def _unused_state(state: Captured) -> Diagnostic:
+    organization = state.state.organization
+    message = (
+        f"no bundle of the specs given was built against a state of {organization}, so this "
+        "state verifies nothing; build the tenant's bundle with --state, or leave this state out"
+    )
+    return Diagnostic.at(state.file, state.at(("organization",)), "JG030", message)
 
 
 def render(path: str, *, strict: bool) -> tuple[Outcome, bytes | None]:

@@ -6,16 +6,21 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from journalgen import __version__
 from journalgen.change import change_record
 from journalgen.compiler import Checked, compile_bundle, plan_for
-from journalgen.diagnostics import Diagnostic
+from journalgen.diagnostics import Diagnostic, promote_warnings
 from journalgen.emit import engine_sha256
 from journalgen.plan import Plan
+
+if TYPE_CHECKING:
+    from journalgen.state import Captured
 
 BUNDLE_FILES = ("apply.ps1", "verify.ps1", "rollback.ps1", "CHANGE.md", "manifest.json")
 
@@ -121,13 +126,35 @@ def expected_bundle(
     return {**files, "manifest.json": manifest(plan_for(checked), files, previous, state)}
 
 
-def read_bundle(folder: Path) -> dict[str, bytes]:
-    """The bundle files found in ``folder``; a missing or unreadable one is simply absent."""
+def read_bundle(folder: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The bundle files found in ``folder``, and an error (JG031) for each one that cannot be read.
+
+    A missing file is simply absent; an unreadable one is absent too, but reported as unreadable,
+    not as missing, since it may well be there.
+    """
     built: dict[str, bytes] = {}
+    unreadable: list[Diagnostic] = []
     for file in BUNDLE_FILES:
-        with contextlib.suppress(OSError):
+        try:
             built[file] = (folder / file).read_bytes()
-    return built
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as exc:
+            unreadable.append(cannot_read(folder / file, exc))
+    return built, unreadable
+
+
+def cannot_read(path: Path, exc: OSError) -> Diagnostic:
+    """JG031 for a bundle file or folder ``check`` cannot read."""
+    reason = exc.strerror or type(exc).__name__
+    return Diagnostic(
+        str(path), 1, 1, "JG031", f"cannot be read ({reason}); check cannot vouch for it"
+    )
+
+
+def looks_like_bundle(folder: Path) -> bool:
+    """Whether ``folder`` holds what only a bundle holds: its manifest or its apply script."""
+    return any((folder / name).is_file() for name in ("manifest.json", "apply.ps1"))
 
 
 @dataclass
@@ -137,16 +164,35 @@ class Comparison:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     signed: int = 0
+    # The SHA-256 and tenant of the state manifest.json says CHANGE.md was built against.
+    built_against: tuple[str, str] | None = None
 
 
-def compare_bundle(checked: Checked, folder: Path, *, rebuild: str) -> Comparison:
+def compare_bundle(
+    checked: Checked,
+    folder: Path,
+    *,
+    rebuild: str,
+    states: Sequence[Captured] | None = None,
+    required: Collection[str] = (),
+    strict: bool = False,
+) -> Comparison:
     """Every difference between the bundle in ``folder`` and what ``checked`` compiles to now.
 
     ``rebuild`` is the command that brings the bundle up to date, named in the messages. A file
     that differs only in CRLF/LF (as git converts them) passes, and so does a script that is the
-    generated one followed by an Authenticode signature block; both are noted.
+    generated one followed by an Authenticode signature block; both are noted. ``states`` are the
+    captured states given to ``check``, ``required`` the hashes of those given one by one: see
+    :func:`verify_state_section`.
     """
-    built = read_bundle(folder)
+    try:
+        listing = sorted(p.name for p in folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        listing = []  # every file is reported missing below
+    except OSError as exc:
+        # chmod 000, a stale network mount: one error for the folder, not one per file.
+        return Comparison([cannot_read(folder, exc)])
+    built, unreadable = read_bundle(folder)
     recorded: dict[str, object] = {}
     with contextlib.suppress(ValueError, TypeError):
         loaded = json.loads(built.get("manifest.json", b""))
@@ -156,11 +202,14 @@ def compare_bundle(checked: Checked, folder: Path, *, rebuild: str) -> Compariso
     hashes = hashes if isinstance(hashes, dict) else {}
     generator = recorded.get("generator")
     other_version = isinstance(generator, str) and generator != GENERATOR
-    result = Comparison()
+    result = Comparison(list(unreadable))
+    cannot = {d.file for d in unreadable}
     stale: list[Diagnostic] = []
     for file, data in fresh.items():
         shown = str(folder / file)
         actual = built.get(file)
+        if actual is None and shown in cannot:
+            continue
         if actual is None:
             result.diagnostics.append(Diagnostic(shown, 1, 1, "JG022", f"missing; run: {rebuild}"))
             continue
@@ -191,12 +240,136 @@ def compare_bundle(checked: Checked, folder: Path, *, rebuild: str) -> Compariso
         result.diagnostics.append(Diagnostic(str(folder / "manifest.json"), 1, 1, "JG025", message))
     else:
         result.diagnostics.extend(stale)
-    if folder.is_dir():
-        for extra in sorted(p.name for p in folder.iterdir()):
-            if extra not in fresh:
-                message = "not generated by journalgen; delete it or keep it outside the bundle"
-                result.diagnostics.append(Diagnostic(str(folder / extra), 1, 1, "JG023", message))
+    for extra in listing:
+        if extra not in fresh:
+            message = "not generated by journalgen; delete it or keep it outside the bundle"
+            result.diagnostics.append(Diagnostic(str(folder / extra), 1, 1, "JG023", message))
+    about = recorded.get("state")
+    change = built.get("CHANGE.md")
+    if isinstance(about, dict) and change is not None:
+        organization = checked.resolved.organization
+        result.built_against = (str(about.get("sha256")), organization.casefold())
+        change = with_line_endings_of(fresh["CHANGE.md"], change)
+        # Only a section accepted above is left to verify; any other CHANGE.md is reported already.
+        if change == fresh["CHANGE.md"]:
+            found = verify_state_section(
+                checked, folder / "CHANGE.md", change, about, states, required
+            )
+            result.diagnostics += promote_warnings(found) if strict else found
     return result
+
+
+def verify_state_section(
+    checked: Checked,
+    path: Path,
+    change: bytes,
+    about: Mapping[str, object],
+    states: Sequence[Captured] | None,
+    required: Collection[str] = (),
+) -> list[Diagnostic]:
+    """Whether the "Changes against the tenant" in ``change`` are what its state gives.
+
+    ``about`` is what manifest.json records of the state CHANGE.md was built against. The state
+    with that hash among ``states`` re-renders the section, which must match byte for byte.
+    Without it the section is unverified (JG029, a warning), since its hash in the manifest
+    proves nothing against whoever can rewrite both; but a state of the tenant given on its own
+    (its hash in ``required``: ``--state FILE``, not one of a ``--states`` folder) is an error.
+    """
+    from journalgen.live import plan_against
+
+    sections = list(STATE_SECTION.finditer(change))
+    start = sections[0].start() if sections else 0
+    line = change.count(b"\n", 0, start) + 1
+    built = _describe(about)
+    tenant = checked.resolved.organization.casefold()
+    given = states or ()
+    state = next((s for s in given if s.sha256 == about.get("sha256")), None)
+    if state is None:
+        others = [s for s in given if s.state.organization.casefold() == tenant]
+        listed = ", ".join(_describe(_about(s)) for s in others)
+        if any(s.sha256 in required for s in others):
+            message = (
+                f"built against the state {built}, not against the one given for "
+                f"{checked.resolved.organization}: {listed}; give the state it was built "
+                "against, or build again with the state given and review the changes"
+            )
+            return [Diagnostic(str(path), line, 1, "JG030", message)]
+        besides = f" (the states given hold only {listed} for its tenant)" if others else ""
+        message = (
+            f"the changes against the tenant come from the state {built}, which check was not "
+            f"given{besides}, so they are unverified; give it with --state FILE or --states DIR"
+        )
+        return [Diagnostic(str(path), line, 1, "JG029", message)]
+    # The hash is what matches: a state renamed since (or kept under another name) still does.
+    recorded = about.get("file")
+    named = replace(state, file=recorded) if isinstance(recorded, str) else state
+    expected = compile_bundle(checked, None, plan_against(plan_for(checked), named))["CHANGE.md"]
+    wanted = [m.group() for m in STATE_SECTION.finditer(expected)]
+    for i, found in enumerate(sections):
+        if i >= len(wanted):
+            return [_differs(path, change, found.start(), None, state)]
+        if found.group() != wanted[i]:
+            at = _common_prefix(found.group(), wanted[i])
+            line_wanted = expected_line(wanted[i], at)
+            return [_differs(path, change, found.start() + at, line_wanted, state)]
+    if len(wanted) > len(sections):
+        # A whole section is missing (say, the state's warnings): it would come before the hashes.
+        at = change.find(b"## Hashes", sections[-1].end() if sections else 0)
+        first = wanted[len(sections)].split(b"\n", 1)[0]
+        return [_differs(path, change, at if at >= 0 else len(change), first, state)]
+    return []
+
+
+def _about(state: Captured) -> dict[str, str]:
+    name = state.file.replace("\\", "/").rsplit("/", 1)[-1]
+    return {"file": name, "sha256": state.sha256, "captured_at": state.state.captured_at}
+
+
+def _describe(about: Mapping[str, object]) -> str:
+    """A state as a message names it; ``about`` may come from a manifest anyone could have edited."""
+    file, sha, at = (visible(str(about.get(key, ""))) for key in ("file", "sha256", "captured_at"))
+    return f"{file} (SHA-256 {sha[:12]}..., captured at {at})"
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    limit = min(len(a), len(b))
+    return next((i for i in range(limit) if a[i] != b[i]), limit)
+
+
+def expected_line(section: bytes, at: int) -> bytes:
+    """The line of ``section`` that holds offset ``at``: what the differing line should read."""
+    start = section.rfind(b"\n", 0, at) + 1
+    end = section.find(b"\n", at)
+    return section[start : end if end >= 0 else len(section)]
+
+
+def _differs(
+    path: Path, change: bytes, at: int, wanted: bytes | None, state: Captured
+) -> Diagnostic:
+    line = change.count(b"\n", 0, at) + 1
+    column = at - (change.rfind(b"\n", 0, at) + 1) + 1
+    if wanted is None:
+        should = "this section should not be there"
+    else:
+        should = f"it should read {quoted(wanted.decode('utf-8', errors='replace'))}"
+    message = (
+        f"the changes against the tenant are not what the state {state.file} gives, from this "
+        f"line on; {should}: build again with --state and review the changes"
+    )
+    return Diagnostic(str(path), line, column, "JG030", message)
+
+
+def visible(text: str, limit: int = 160) -> str:
+    """``text`` for a one-line message: invisible and control characters as code points, cut short."""
+    shown = "".join(
+        f"[U+{ord(c):04X}]" if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in text
+    )
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def quoted(text: str) -> str:
+    """``text`` in quotes for a one-line message (see :func:`visible`)."""
+    return repr(visible(text))
 
 
 def first_difference(expected: bytes, actual: bytes) -> tuple[int, int]:

@@ -230,15 +230,43 @@ def build(
     is_flag=True,
     help="Also name each file accepted with other line endings or a signature.",
 )
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A state a bundle was built against (build --state): its changes against the tenant "
+    "are rendered again and must match. Repeatable; each matches the bundles of its tenant.",
+)
+@click.option(
+    "--states",
+    "states_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of state files (*.json): each bundle built with --state is verified "
+    "against the one with the hash its manifest records.",
+)
 def check(
-    specs: tuple[str, ...], out_dir: str, strict: bool, fmt: str, jobs: int, verbose: bool
+    specs: tuple[str, ...],
+    out_dir: str,
+    strict: bool,
+    fmt: str,
+    jobs: int,
+    verbose: bool,
+    states: tuple[str, ...],
+    states_dir: str | None,
 ) -> None:
-    """Exit 1, naming the files, when a bundle in OUT_DIR is stale, edited or unexpected."""
+    """Exit 1, naming the files, when a bundle in OUT_DIR is stale, edited or unexpected.
+
+    A bundle built with --state is verified with --state or --states; without them its changes
+    against the tenant are reported unverified (an error with --strict).
+    """
     from pathlib import Path
 
     from journalgen import app
 
-    outcome = app.check(specs, Path(out_dir), strict=strict, jobs=jobs)
+    outcome = app.check(
+        specs, Path(out_dir), strict=strict, jobs=jobs, states=states, states_dir=states_dir
+    )
     _emit(fmt, outcome, err=False)
     if verbose:
         for note in outcome.notes:
@@ -250,9 +278,11 @@ def check(
         failed = [file for file in outcome.files if file in outcome.failed]
         orphaned = str(Path(out_dir)) in outcome.failed
         orphans = f"; {out_dir} holds a bundle with no spec" if orphaned else ""
+        bad = [f for f in outcome.failed if f not in outcome.files and f != str(Path(out_dir))]
+        unusable = f"; state(s) with errors: {', '.join(bad)}" if bad else ""
         click.echo(
             f"{len(failed)} of {len(outcome.files)} spec(s) have errors or a bundle that is not "
-            f"up to date{orphans}",
+            f"up to date{orphans}{unusable}",
             err=True,
         )
     sys.exit(0 if outcome.ok else 1)

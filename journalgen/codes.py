@@ -287,6 +287,45 @@ CODES: dict[str, Code] = {
             "A bundle whose spec is gone (an offboarded client) would stay runnable and unchecked.",
             "journalgen",
         ),
+        Code(
+            "JG029",
+            W,
+            "state-section-unverified",
+            "CHANGE.md's changes against a captured tenant come from a state check was not given; "
+            "anyone who can write the bundle can rewrite them and the manifest together.",
+            "journalgen",
+        ),
+        Code(
+            "JG030",
+            E,
+            "state-section-differs",
+            "CHANGE.md's changes against the tenant must be what the state they name gives, and "
+            "a state given to check must be the one the bundle was built against.",
+            "journalgen",
+        ),
+        Code(
+            "JG031",
+            E,
+            "bundle-unreadable",
+            "A bundle (or the out dir) check cannot read cannot be shown to be what was approved.",
+            "journalgen",
+        ),
+        Code(
+            "JG032",
+            E,
+            "bundle-link",
+            "A bundle folder or file that is a symbolic link makes build write, and check read, "
+            "files outside the out dir that no one reviews there.",
+            "journalgen",
+        ),
+        Code(
+            "JG033",
+            E,
+            "bundle-outside-out-dir",
+            "A bundle folder that resolves outside the out dir (a spec named '..', a junction) "
+            "would make build overwrite files elsewhere.",
+            "journalgen",
+        ),
         # --- the spec's shape and values ---
         Code(
             "JG100",

@@ -337,7 +337,9 @@ def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "first")
     (tmp_path / "specs" / "a.yaml").write_text(spec_text({"connector": {"enabled": False}}))
-    other = {"tenant": {"organization": "fabrikam.onmicrosoft.com"}}
+    other = {
+        "tenant": {"organization": "fabrikam.onmicrosoft.com", "primary_domain": "fabrikam.com"}
+    }
     (tmp_path / "specs" / "b.yaml").write_text(spec_text(other))
     return tmp_path
 

@@ -103,7 +103,8 @@ def test_every_output_option_says_what_it_wrote(args: tuple[str, ...], tmp_path:
 def test_check_sums_up_a_failure(repo: Path) -> None:
     apply = repo / "generated" / "tenant" / "apply.ps1"
     apply.write_bytes(apply.read_bytes() + b"# edited\r\n")
-    (repo / "generated" / "gone").mkdir()
+    # A bundle whose spec was deleted: only a folder that looks like a bundle is one.
+    shutil.copytree(repo / "generated" / "tenant", repo / "generated" / "gone")
     result = run("check", "specs", "-d", "generated")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (

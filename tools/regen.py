@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import re
+import shutil
 import sys
 import tempfile
 import types
@@ -317,7 +318,7 @@ _REPOSITORY: dict[str, Callable[[Path], object]] = {
     ),
     "JG022": lambda root: (root / "generated/tenant/rollback.ps1").unlink(),
     "JG023": lambda root: (root / "generated/tenant/notes.txt").write_text("x"),
-    "JG028": lambda root: (root / "generated/offboarded").mkdir(),
+    "JG028": lambda root: shutil.copytree(root / "generated/tenant", root / "generated/offboarded"),
     "JG025": lambda root: _set_generator(
         root / "generated/tenant/manifest.json", "journalgen 0.0.1"
     ),
