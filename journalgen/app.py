@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,15 @@ def expand_inputs(paths: Iterable[str]) -> Iterator[Path]:
 def read_spec(path: Path) -> bytes:
     """The spec's bytes (``-``: standard input), reading no more than one byte past the size limit."""
     from journalgen.loader import MAX_BYTES
+    from journalgen.write import shown_path
 
+    shown = shown_path(path)
+    if shown != str(path):
+        message = (
+            "the file name is not UTF-8 (shown with \\x escapes); it names the bundle and is "
+            "written into its scripts and CHANGE.md: rename the file"
+        )
+        raise SpecError([Diagnostic(shown, 1, 1, "JG015", message)])
     return _read_limited(path, MAX_BYTES, "file or folder")
 
 
@@ -124,16 +133,17 @@ def _files_only(paths: Sequence[str], command: str) -> None:
 
 def validate(paths: Iterable[str], *, strict: bool) -> Outcome:
     from journalgen.tenants import Claims
+    from journalgen.write import shown_path
 
     outcome = Outcome()
     if not _pinned(outcome):
         return outcome
     claims: list[Claims] = []
     for path in expand_inputs(paths):
-        name = str(path)
+        name = shown_path(path)  # a file name that is not UTF-8 is JG015, shown escaped
         outcome.files.append(name)
         try:
-            checked = check_file(name, strict=strict)
+            checked = check_file(str(path), strict=strict)
         except SpecError as exc:
             outcome.add(name, exc.diagnostics)
         else:
@@ -204,16 +214,71 @@ def _unique_stems(paths: list[Path]) -> None:
         seen[path.stem] = path
 
 
+def _workers(jobs: int, specs: int) -> int:
+    """``jobs``, but no more processes than specs, nor than CPUs this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the CPUs this process may use
+    cpus = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+    return max(1, min(jobs, specs, cpus))
+
+
+def _stop_with(parent: int) -> None:
+    """In a ``--jobs`` worker: exit as soon as the process ``parent`` that started it is gone.
+
+    A killed parent closes nothing its workers wait on (each holds the task queue's pipe too),
+    so they would finish the specs already queued, writing bundles, and then wait forever.
+    """
+    import threading
+
+    threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    import multiprocessing
+    import sys
+    import time
+
+    if sys.platform == "win32":
+        # Windows never re-parents a process, so getppid() goes on naming the dead parent; the
+        # parent's handle, which every spawned worker holds, is signalled when it exits.
+        started_by = multiprocessing.parent_process()
+        if started_by is not None:
+            started_by.join()
+            os._exit(1)
+        return
+    # POSIX re-parents an orphan (to init or a subreaper) at once, so a changed getppid() is a
+    # dead parent even once its pid is reused. Under forkserver the parent is the server, not
+    # the build, hence also the signal-0 probe of the build itself. Polling
+    # works on every POSIX kernel and start method; PR_SET_PDEATHSIG is Linux-only and fires
+    # when the thread that forked the worker ends, not its process.
+    started_by = os.getppid()
+    while os.getppid() == started_by and _alive(parent):
+        time.sleep(0.1)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but is not ours to signal
+        return True
+    return True
+
+
 def in_order(work: Callable[[Path], T], specs: Sequence[Path], jobs: int) -> Iterator[T]:
-    """``work`` on each spec, results in input order; spread over ``jobs`` processes when asked."""
-    if jobs <= 1 or len(specs) <= 1:
+    """``work`` on each spec, results in input order; spread over ``jobs`` processes when asked,
+    at most one per spec and per CPU.
+    """
+    jobs = _workers(jobs, len(specs))
+    if jobs <= 1:
         yield from map(work, specs)  # lazily, so one spec at a time is in memory
         return
     from concurrent.futures import ProcessPoolExecutor
 
     # Chunks save a round trip per spec; several chunks per worker keep every worker busy.
     chunk = max(1, min(64, len(specs) // (jobs * 4)))
-    pool = ProcessPoolExecutor(jobs)
+    pool = ProcessPoolExecutor(jobs, initializer=_stop_with, initargs=(os.getpid(),))
     try:
         yield from pool.map(work, specs, chunksize=chunk)
     finally:
@@ -272,7 +337,7 @@ def _build_one(
     """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
     from journalgen.compiler import compile_bundle, plan_for, previous_warnings
     from journalgen.diagnostics import promote_warnings
-    from journalgen.write import write_files
+    from journalgen.write import refuse_links, write_files
 
     try:
         checked = check_file(str(path), strict=strict)
@@ -296,6 +361,9 @@ def _build_one(
     if has_errors(found):
         return found
     folder = out_dir / path.stem
+    linked = refuse_links(folder, out_dir)  # again: a link may have appeared since build() looked
+    if linked:
+        return [*found, *linked]
     try:
         # No fsync per file: build() makes everything durable once, at its end (see write.py).
         write_files(folder, compile_bundle(checked, old, against), fsync=False)
@@ -317,7 +385,9 @@ def build(
 ) -> Outcome:
     """Compile each spec into ``out_dir/<stem>/``, one at a time.
 
-    A bad spec, or a bundle that cannot be written, is reported and the next spec built.
+    A bad spec, or a bundle that cannot be written, is reported and the next spec built. A
+    bundle folder or file that is a link, or lies outside ``out_dir``, stops the build before
+    anything is written.
     """
     paths = list(paths)
     _files_only(paths, "build")
@@ -373,6 +443,16 @@ def build(
         ]
         found = in_order(functools.partial(_claims_one, strict=strict), shared, jobs)
         clashing = _clashes_by_file([c for c in found if c is not None])
+    from journalgen.write import refuse_links, shown_path
+
+    # A linked bundle folder or file would be written through: refused before anything is written.
+    linked = {str(spec): refuse_links(out_dir / spec.stem, out_dir) for spec in specs}
+    if any(linked.values()):
+        for spec in specs:
+            outcome.files.append(shown_path(spec))
+            outcome.diagnostics += [*clashing.get(str(spec), ()), *linked[str(spec)]]
+            outcome.failed.append(shown_path(spec))
+        return outcome
     work = functools.partial(
         _build_one, out_dir=out_dir, strict=strict, previous=earlier, captured=captured
     )
@@ -386,8 +466,8 @@ def build(
                 diagnostics: Sequence[Diagnostic] = clashing[str(path)]
             else:
                 _, diagnostics = next(results)
-            outcome.files.append(str(path))
-            outcome.add(str(path), diagnostics)
+            outcome.files.append(shown_path(path))
+            outcome.add(shown_path(path), diagnostics)
             wrote = wrote or not has_errors(diagnostics)
     except BaseException:
         sync_to_disk()  # what was written before the failure stays
@@ -413,6 +493,7 @@ def check(
     with ``--state`` has its changes against the tenant re-rendered from the state it recorded.
     """
     from journalgen.bundle import Comparison
+    from journalgen.write import shown_path
 
     paths = list(paths)
     _files_only(paths, "check")
@@ -432,17 +513,18 @@ def check(
     claims: list[Claims] = []
     built_against: list[tuple[str, str]] = []
     for path, (found, claimed) in zip(specs, in_order(work, specs, jobs), strict=True):
-        outcome.files.append(str(path))
+        name = shown_path(path)
+        outcome.files.append(name)
         if claimed is not None:
             claims.append(claimed)
         if isinstance(found, Comparison):
-            outcome.add(str(path), found.diagnostics)
+            outcome.add(name, found.diagnostics)
             outcome.notes += found.notes
             outcome.signed += found.signed
             if found.built_against is not None:
                 built_against.append(found.built_against)
         else:
-            outcome.add(str(path), found)
+            outcome.add(name, found)
     _add_clashes(outcome, claims)
     for unused in _unused(given, built_against):
         outcome.add(unused.file, [_unused_state(unused)])
@@ -496,6 +578,7 @@ def _check_one(
     """
     from journalgen.bundle import compare_bundle
     from journalgen.tenants import Claims
+    from journalgen.write import refuse_links
 
     name = str(path)
     try:
@@ -504,6 +587,10 @@ def _check_one(
         return exc.diagnostics, None
     rebuild = f"journalgen build {name} --out-dir {out_dir}"
     folder = out_dir / path.stem
+    # A linked folder or file may hold the expected bytes today and another file's tomorrow.
+    linked = refuse_links(folder, out_dir)
+    if linked:
+        return linked, Claims.of(checked)
     found = compare_bundle(
         checked, folder, rebuild=rebuild, states=states, required=required, strict=strict
     )

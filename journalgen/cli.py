@@ -54,7 +54,8 @@ jobs_option = click.option(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Spread the specs over N processes; output and exit code are the same as with 1.",
+    help="Spread the specs over N processes, at most one per spec and per CPU; output and exit "
+    "code are the same as with 1.",
 )
 
 

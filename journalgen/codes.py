@@ -223,6 +223,14 @@ CODES: dict[str, Code] = {
             "journalgen",
             example=b"- version: 1\n",
         ),
+        Code(
+            "JG015",
+            E,
+            "file-name-not-utf8",
+            "A spec's file name names its bundle and is written into its scripts and CHANGE.md, "
+            "which are UTF-8; a name that is not UTF-8 cannot be shown or written as it is.",
+            "journalgen",
+        ),
         # --- generated bundles (journalgen check) ---
         Code(
             "JG020",
