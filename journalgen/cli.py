@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -286,6 +287,15 @@ def check(
             f"up to date{orphans}{unusable}",
             err=True,
         )
+        other = sum(d.code == "JG025" for d in outcome.diagnostics)
+        if other > 1:
+            # After an upgrade every bundle is stale at once: one command rebuilds them all.
+            command = shlex.join(["journalgen", "build", *specs, "--out-dir", out_dir])
+            click.echo(
+                f"{other} bundle(s) were built by another journalgen version; rebuild them all "
+                f"with one command: {command}",
+                err=True,
+            )
     sys.exit(0 if outcome.ok else 1)
 
 

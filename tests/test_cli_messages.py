@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from journalgen import __version__
 from journalgen.cli import main
 from journalgen.spec import SCHEMA_FILE
 from tests.conftest import ROOT
@@ -111,6 +112,32 @@ def test_check_sums_up_a_failure(repo: Path) -> None:
         "1 of 1 spec(s) have errors or a bundle that is not up to date; "
         "generated holds a bundle with no spec"
     )
+
+
+def test_after_an_upgrade_one_line_gives_the_one_command_that_rebuilds_every_bundle(
+    repo: Path,
+) -> None:
+    shutil.copy(ROOT / "samples" / "litware-custom.yaml", repo / "specs" / "other tenant.yaml")
+    assert run("build", "specs", "-d", "generated").exit_code == 0
+    for manifest in (repo / "generated").glob("*/manifest.json"):
+        text = manifest.read_text().replace(f'"journalgen {__version__}"', '"journalgen 0.0.1"')
+        manifest.write_text(text)
+    result = run("check", "specs", "-d", "generated")
+    assert result.exit_code == 1
+    assert result.stdout.count("error[JG025]") == 2
+    assert result.stderr.splitlines()[-1] == (
+        "2 bundle(s) were built by another journalgen version; rebuild them all with one "
+        "command: journalgen build specs --out-dir generated"
+    )
+    rebuilt = run("build", "specs", "--out-dir", "generated")
+    assert rebuilt.exit_code == 0
+    assert run("check", "specs", "-d", "generated").exit_code == 0
+    # One stale bundle needs no summary: its own line names its command.
+    manifest = repo / "generated" / "tenant" / "manifest.json"
+    manifest.write_text(
+        manifest.read_text().replace(f'"journalgen {__version__}"', '"journalgen 0.0.1"')
+    )
+    assert "rebuild them all" not in run("check", "specs", "-d", "generated").stderr
 
 
 @pytest.mark.parametrize("command", ["validate", "build", "check"])
