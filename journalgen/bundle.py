@@ -229,7 +229,16 @@ def compare_bundle(
         line, column = first_difference(data, restored)
         if hashes.get(file) not in (None, sha256(restored)):
             message = "edited since it was generated; build again and review the change"
-            if signed:
+            if signed and with_line_endings_of(data, content + b"\r\n") == data:
+                # A signer appends CRLF and the block after the script's own last CRLF; here
+                # the block took that CRLF as its own, so the script lost its last line break.
+                message = (
+                    "signed, but '# SIG # Begin signature block' follows the script's last line "
+                    "with no line break of its own, so the script before it lost its last line "
+                    "break: sign the generated file as it is, and do not remove the empty line "
+                    "a signer leaves before the block"
+                )
+            elif signed:
                 message = "signed, but " + message
             result.diagnostics.append(Diagnostic(shown, line, column, "JG021", message))
         else:

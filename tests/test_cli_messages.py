@@ -190,3 +190,6 @@ def test_a_signature_block_needs_its_own_leading_line_break(repo: Path) -> None:
     apply.write_bytes(script + block)
     result = run("check", "specs", "-d", "generated")
     assert result.exit_code == 1 and "error[JG021]" in result.stdout
+    # ... and says what went wrong, not merely "edited".
+    assert "follows the script's last line with no line break of its own" in result.stdout
+    assert "edited since it was generated" not in result.stdout
