@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from journalgen.clouds import CLOUDS, in_initial_domain, initial_suffix
 from journalgen.diagnostics import Finding
 from journalgen.resolve import Resolved
-from journalgen.textpolicy import derive_alias, describe_char
+from journalgen.textpolicy import code_points, derive_alias, describe_char, name_key, not_nfc
 
 Check = Callable[[Resolved], Iterator[Finding]]
 
@@ -285,18 +285,41 @@ def tls(r: Resolved) -> Iterator[Finding]:
             )
 
 
+def _variant(this: str, name: str, that: str, other: str) -> str:
+    """Two names that are one under :func:`name_key`, shown by code point, for a message."""
+    return (
+        f"{this}, '{name}' ({code_points(name)}), and {that}, '{other}' ({code_points(other)}), "
+        "differ only in Unicode form, width or case: a reviewer cannot tell them apart, and "
+        "Exchange may or may not treat them as one name"
+    )
+
+
 def rules(r: Resolved) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     coverage: dict[tuple[str, str | None], int] = {}
     for index, rule in enumerate(r.rules):
-        key = rule.name.casefold()
+        key = name_key(rule.name)
         if key in seen:
-            yield Finding(
-                "JG210",
-                ("journal_rules", index, "name"),
-                f"journal rule name '{rule.name}' is already used by rule {seen[key] + 1}; "
-                "rule names are unique",
-            )
+            first = r.rules[seen[key]].name
+            if first.casefold() == rule.name.casefold():
+                yield Finding(
+                    "JG210",
+                    ("journal_rules", index, "name"),
+                    f"journal rule name '{rule.name}' is already used by rule {seen[key] + 1}; "
+                    "rule names are unique",
+                )
+            else:
+                yield Finding(
+                    "JG228",
+                    ("journal_rules", index, "name"),
+                    _variant(
+                        "the name of this journal rule",
+                        rule.name,
+                        f"of rule {seen[key] + 1}",
+                        first,
+                    )
+                    + "; write both names alike, or name the rules differently",
+                )
         else:
             seen[key] = index
         if rule.recipient is not None and any(ch in rule.recipient for ch in "*?%"):
@@ -414,19 +437,35 @@ def managed_names(r: Resolved) -> dict[str, dict[str, tuple[str | int, ...]]]:
 
 def retire(r: Resolved) -> Iterator[Finding]:
     managed = managed_names(r)
+    written = {
+        "journal_rules": [rule.name for rule in r.rules],
+        "contacts": [r.contact.name],
+        "connectors": [r.connector.name],
+    }
     for kind, what in RETIRE_KINDS.items():
+        variants = {name_key(name): name for name in written[kind]}
         seen: dict[str, int] = {}
-        for index, name in enumerate(getattr(r.retire, kind)):
+        retired = getattr(r.retire, kind)
+        for index, name in enumerate(retired):
             path = ("retire", kind, index)
             key = name.casefold()
-            if key in seen:
-                yield Finding(
-                    "JG226",
-                    path,
-                    f"{what} '{name}' is already retired as entry {seen[key] + 1}; list it once",
-                )
+            if name_key(name) in seen:
+                first = seen[name_key(name)]
+                if retired[first].casefold() == key:
+                    yield Finding(
+                        "JG226",
+                        path,
+                        f"{what} '{name}' is already retired as entry {first + 1}; list it once",
+                    )
+                else:
+                    yield Finding(
+                        "JG228",
+                        path,
+                        _variant(f"this retired {what}", name, f"entry {first + 1}", retired[first])
+                        + "; retire one of them in this change, the other in the next",
+                    )
                 continue
-            seen[key] = index
+            seen[name_key(name)] = index
             if key in managed[kind]:
                 yield Finding(
                     "JG225",
@@ -434,6 +473,41 @@ def retire(r: Resolved) -> Iterator[Finding]:
                     f"{what} '{name}' is retired but the spec also manages it; apply would "
                     "create it and then remove it: keep it in one place",
                 )
+            elif name_key(name) in variants:
+                yield Finding(
+                    "JG228",
+                    path,
+                    _variant(
+                        f"this retired {what}",
+                        name,
+                        f"the {what} the spec manages",
+                        variants[name_key(name)],
+                    )
+                    + ", so apply could create it and then remove it; retire it in one change "
+                    "and add the new name in the next",
+                )
+
+
+def name_forms(r: Resolved) -> Iterator[Finding]:
+    """Names the spec gives to objects it creates, written in a form other than NFC."""
+    contact = ("contact", "name") if r.origins["contact.name"].kind == "spec" else ("contact",)
+    connector = (
+        ("connector", "name") if r.origins["connector.name"].kind == "spec" else ("connector",)
+    )
+    named: list[tuple[str, str, tuple[str | int, ...]]] = [
+        ("journal rule", rule.name, ("journal_rules", i, "name")) for i, rule in enumerate(r.rules)
+    ]
+    named += [("mail contact", r.contact.name, contact), ("connector", r.connector.name, connector)]
+    for what, name, path in named:
+        problem = not_nfc(name)
+        if problem is not None:
+            yield Finding(
+                "JG229",
+                path,
+                f"the {what} name '{name}' is not in Unicode NFC form: it has {problem}; Exchange "
+                "stores it as written, so the same name typed elsewhere may not find it: write "
+                "the composed character",
+            )
 
 
 CHECKS: tuple[Check, ...] = (
@@ -448,6 +522,7 @@ CHECKS: tuple[Check, ...] = (
     rules,
     contact_alias,
     retire,
+    name_forms,
 )
 
 

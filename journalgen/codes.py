@@ -690,6 +690,30 @@ CODES: dict[str, Code] = {
                 "journal_rules": [{"name": "Journal all mail", "paused_reason": "Contract renewal"}]
             },
         ),
+        Code(
+            "JG228",
+            E,
+            "name-variant",
+            "Two names that differ only in Unicode form (composed or decomposed letters), width (fullwidth letters) or case look the same to a reviewer, and Exchange may or may not treat them as one name: equal under NFKC and case folding, they clash like equal names.",
+            "journalgen; Unicode's NFKC_Casefold (UAX #15, UAX #31)",
+            example={
+                "journal_rules": [
+                    {"name": "Journal all mail"},
+                    {
+                        "name": "\uff2a\uff4f\uff55\uff52\uff4e\uff41\uff4c all mail",
+                        "scope": "internal",
+                    },
+                ]
+            },
+        ),
+        Code(
+            "JG229",
+            W,
+            "name-not-nfc",
+            "A name written with a decomposed letter (e and a combining accent) or a compatibility sign looks like the composed one, but Exchange stores and compares it as written, so the name typed elsewhere may not find it.",
+            "journalgen; Unicode normalization forms (UAX #15)",
+            example={"journal_rules": [{"name": "Journal e\u0301"}]},
+        ),
         # --- vendor presets ---
         Code(
             "JG230",
@@ -795,6 +819,22 @@ CODES: dict[str, Code] = {
             "A journaling state is kilobytes; a huge or deeply nested file is a mistake or an attack.",
             "journalgen state format",
             state_example=b"[" * 40 + b"]" * 40,
+        ),
+        Code(
+            "JG405",
+            E,
+            "state-number-too-long",
+            "An integer of more than 4,300 digits is no journaling setting, and Python refuses to convert it (converting it would take quadratic time).",
+            "journalgen state format; Python's int_max_str_digits",
+            state_example=b'{"format": "journalgen-state/1", "extra": 1' + b"0" * 4300 + b"}",
+        ),
+        Code(
+            "JG406",
+            E,
+            "state-lone-surrogate",
+            "A \\uD800-\\uDFFF escape without its other half is no character: the text cannot be shown, compared or written to a script as the tenant holds it.",
+            "RFC 8259, 8.2",
+            state_example=b'{"format": "journalgen-state/1", "extra": "\\ud800"}',
         ),
         Code(
             "JG410",

@@ -20,6 +20,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 16
+# Python's default limit for converting digits to an integer (sys.get_int_max_str_digits):
+# converting more takes quadratic time. No spec or state value comes anywhere near it.
+MAX_INT_DIGITS = 4300
 
 Path = tuple[str | int, ...]
 Scalar = str | int | bool | None
@@ -30,6 +33,8 @@ _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+# libyaml refuses a \uD800-\uDFFF escape; the pure-Python parser decodes it to a lone surrogate.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _UTF16_32_BOMS = (
     codecs.BOM_UTF32_LE,
@@ -143,6 +148,13 @@ def _resolve(event: yaml.ScalarEvent) -> Scalar:
     return str(value)
 
 
+class _NotAValue:
+    """A scalar that is refused (its problem recorded), so no value and no further message."""
+
+
+_NOT_A_VALUE = _NotAValue()
+
+
 class _TooDeep(Exception):
     """Nesting went past MAX_DEPTH; the problem is recorded and loading stops."""
 
@@ -202,7 +214,8 @@ class _Builder:
         self.check_node(event)
         self.index.values[path] = _mark(event.start_mark, self.lines)
         if isinstance(event, yaml.ScalarEvent):
-            return _resolve(event)
+            value = self.scalar(event)
+            return None if isinstance(value, _NotAValue) else value
         if depth > MAX_DEPTH:
             self.error(
                 _mark(event.start_mark, self.lines),
@@ -243,12 +256,38 @@ class _Builder:
             mapping[key] = self.node(value_event, events, (*path, key), depth + 1)  # type: ignore[arg-type]
         return mapping
 
+    def scalar(self, event: yaml.ScalarEvent) -> Scalar | _NotAValue:
+        """The scalar's value, or the problem recorded when it is no value at all."""
+        value = event.value
+        surrogate = _SURROGATE.search(value)
+        if surrogate is not None:
+            self.error(
+                _mark(event.start_mark, self.lines),
+                "JG006",
+                f"the escape \\u{ord(surrogate.group()):04x} is half of a UTF-16 surrogate pair, "
+                "not a character; write the character itself, or its \\U escape",
+            )
+            return _NOT_A_VALUE
+        digits = len(value.lstrip("-"))
+        plain = not event.style and event.implicit[0] is not False
+        if plain and digits > MAX_INT_DIGITS and _INT.fullmatch(value):
+            self.error(
+                _mark(event.start_mark, self.lines),
+                "JG004",
+                f"the number has {digits} digits, more than the {MAX_INT_DIGITS} a spec may "
+                "hold; no spec value is that large",
+            )
+            return _NOT_A_VALUE
+        return _resolve(event)
+
     def key(
         self, event: yaml.NodeEvent, events: Iterator[yaml.Event], path: Path, depth: int
     ) -> str | None:
         if isinstance(event, yaml.ScalarEvent):
             self.check_node(event)
-            value = _resolve(event)
+            value = self.scalar(event)
+            if isinstance(value, _NotAValue):
+                return None
             if isinstance(value, str) and value:
                 return value
             shown = "empty key" if value in (None, "") else f"key {event.value!r}"

@@ -6,24 +6,39 @@ import codecs
 import hashlib
 import json
 import re
+import sys
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from itertools import accumulate, count
+from operator import sub
+from typing import Annotated, Any, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from journalgen.diagnostics import START, Diagnostic, Position
 from journalgen.errors import SpecError
-from journalgen.loader import Path, PositionIndex
+from journalgen.loader import MAX_INT_DIGITS, Path, PositionIndex
 from journalgen.pydantic_errors import dotted, show
-from journalgen.spec import Items
+from journalgen.spec import Items, nested_model
 
 FORMAT = "journalgen-state/1"
 SCHEMA_ID = "https://journalgen.dev/schemas/journalgen-state-v1.schema.json"
 # A tenant's journaling state is kilobytes; thousands of accepted domains stay far below this.
+# Loading is linear in the size, so this also bounds the time (benchmarks/bench_state_load.py).
 MAX_BYTES = 16 * 1024 * 1024
+# What Set-TransportConfig accepts for JournalMessageExpirationDays.
+EXPIRATION_DAYS = (0, 7)
 # The format nests four levels (object, list, object, list); extra keys may nest a little more.
 MAX_DEPTH = 32
+# Values along the paths the format reads, each positioned by a Python step: 8,000 accepted
+# domains are 40,000, ten thousand contacts and recipients fewer than 100,000.
+MAX_VALUES = 200_000
+# A state with more problems than this is listed up to here, with a count of the rest.
+MAX_FINDINGS = 1_000
 
 
 def _timestamp(value: str) -> str:
@@ -62,7 +77,10 @@ class TransportConfig(_Model):
 
     journaling_report_ndr_to: str | None = Field(alias="JournalingReportNdrTo")
     """`<>` or null when never set."""
-    journal_message_expiration_days: int = Field(alias="JournalMessageExpirationDays")
+    journal_message_expiration_days: int = Field(
+        alias="JournalMessageExpirationDays", ge=EXPIRATION_DAYS[0], le=EXPIRATION_DAYS[1]
+    )
+    """0 to 7, as `Set-TransportConfig` allows."""
 
 
 class JournalRule(_Model):
@@ -173,19 +191,50 @@ class Captured:
 # --- loading ---------------------------------------------------------------------------------
 
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# A string, its body matched in runs rather than a character at a time.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # Strings (skipped whole) and brackets: enough to measure nesting without parsing.
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_TOKENS = re.compile(_STRING.pattern + r"|[\[\]{}]", re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# An opening bracket weighs 2 and a closing one 0, so after k brackets the running sum less k is
+# the depth: the C iterators of itertools then measure it without a Python step per bracket.
+_WEIGHTS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 _SPACE = re.compile(r"[ \t\n\r]*")
+# json decodes a \uD800-\uDFFF escape with no partner to a lone surrogate, which no encoder
+# writes; where the text holds no such escape, no decoded string can hold one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Where the text has no run of digits this long, json can convert every integer in it.
+_LONG_DIGITS = re.compile(f"[0-9]{{{MAX_INT_DIGITS + 1}}}")
 
 
 def _error(file: str, pos: Position, code: str, message: str) -> SpecError:
     return SpecError([Diagnostic.at(file, pos, code, message)])
 
 
-def _position(text: str, offset: int) -> Position:
-    # JSON counts lines by '\n' alone, as json.JSONDecodeError does.
-    line = text.count("\n", 0, offset) + 1
-    return Position(line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+class Lines:
+    """Positions of offsets in a text, with lines counted by line feeds alone, as json counts them.
+
+    Each position is counted on from the one asked before, so a walk that asks in text order
+    positions every value in time linear in the text; an earlier offset counts from the start.
+    No table of line starts is kept: a text of newlines would make it larger than the text.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+        self.line_start = 0
+
+    def position(self, offset: int) -> Position:
+        if offset < self.offset:
+            self.offset, self.line, self.line_start = 0, 1, 0
+        breaks = self.text.count("\n", self.offset, offset)
+        if breaks:
+            self.line += breaks
+            self.line_start = self.text.rfind("\n", self.offset, offset) + 1
+        self.offset = offset
+        return Position(self.line, offset - self.line_start + 1)
 
 
 def _decode(raw: bytes, file: str) -> str:
@@ -209,7 +258,7 @@ def _decode(raw: bytes, file: str) -> str:
         good = raw[: exc.start].decode("utf-8")
         raise _error(
             file,
-            _position(good, len(good)),
+            Lines(good).position(len(good)),
             "JG401",
             f"byte 0x{raw[exc.start]:02X} is not valid UTF-8; a state is UTF-8 JSON",
         ) from None
@@ -217,6 +266,9 @@ def _decode(raw: bytes, file: str) -> str:
 
 def _check_depth(text: str, file: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH before json, whose parser recurses, sees it."""
+    weights = _NOT_BRACKET.sub("", _STRING.sub("", text)).encode("ascii").translate(_WEIGHTS)
+    if not weights or max(map(sub, accumulate(weights), count(1))) <= MAX_DEPTH:
+        return
     depth = 0
     for match in _TOKENS.finditer(text):
         token = match.group()
@@ -225,7 +277,7 @@ def _check_depth(text: str, file: str) -> None:
             if depth > MAX_DEPTH:
                 raise _error(
                     file,
-                    _position(text, match.start()),
+                    Lines(text).position(match.start()),
                     "JG404",
                     f"nesting is deeper than {MAX_DEPTH} levels",
                 )
@@ -233,52 +285,181 @@ def _check_depth(text: str, file: str) -> None:
             depth -= 1
 
 
-class _Indexer:
-    """Where each key and value of a valid JSON text starts, by path (the text is already parsed)."""
+class _TooLong:
+    """What the decoder gives for an integer too long to convert, so parsing can go on."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+class _Decoder:
+    """json's decoder, counting the integers and objects it must not turn into values."""
+
+    def __init__(self, text: str, *, objects: bool) -> None:
+        self.problems = 0
+        hooks: dict[str, Any] = {}
+        if objects:
+            hooks["object_pairs_hook"] = self._object
+        # A hook is a Python call per value: only where the text may need it.
+        if _LONG_DIGITS.search(text) or 0 < sys.get_int_max_str_digits() < MAX_INT_DIGITS:
+            hooks["parse_int"] = self._int
+        self.json = json.JSONDecoder(**hooks)
+
+    def _int(self, text: str) -> int | _TooLong:
+        digits = len(text.lstrip("-"))
+        # Python refuses to convert more digits (sys.set_int_max_str_digits), as converting more
+        # takes quadratic time; checking here keeps that bound whatever the interpreter allows.
+        if digits <= MAX_INT_DIGITS:
+            try:
+                return int(text)
+            except ValueError:
+                pass
+        self.problems += 1
+        return _TooLong(digits)
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            self.problems += 1
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What of a JSON value the format reads: some keys of an object, or a list's items."""
+
+    keys: Mapping[str, _Shape] | None = None
+    items: _Shape | None = None
+    every: bool = False
+
+
+_LEAF = _Shape()
+# Everything, to find where in a value that is not read a problem is.
+_EVERY = _Shape(every=True)
+
+
+def _shape_of(annotation: Any) -> _Shape:
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        [inner] = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _shape_of(inner)
+    model, is_list = nested_model(annotation)
+    if model is not None:
+        keys = {
+            key: _shape_of(f.annotation)
+            for name, f in model.model_fields.items()
+            for key in {name, f.alias or name}
+        }
+        return _Shape(items=_Shape(keys=keys)) if is_list else _Shape(keys=keys)
+    if typing.get_origin(annotation) is Annotated:
+        return _shape_of(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) is tuple:
+        return _Shape(items=_LEAF)
+    return _LEAF
+
+
+class _Indexer:
+    """Where each key and value the format reads starts, by path, and what json must not have.
+
+    The text is valid JSON. Values the format does not read (keys it ignores) are skipped by
+    json's C scanner, recording only where they start: a capture may carry megabytes besides.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
         self.text = text
+        self.file = file
+        self.lines = Lines(text)
         self.index = PositionIndex()
-        self.decoder = json.JSONDecoder()
-        self.duplicates: list[tuple[str, Position]] = []
+        self.decoder = _Decoder(text, objects=True)
+        self.problems: list[Diagnostic] = []
+        self.count = 0
+
+    def problem(self, at: int, code: str, message: str) -> None:
+        self.problems.append(Diagnostic.at(self.file, self.lines.position(at), code, message))
 
     def skip(self, at: int) -> int:
         match = _SPACE.match(self.text, at)
         assert match is not None
         return match.end()
 
-    def value(self, at: int, path: Path) -> int:
+    def string(self, at: int, what: str) -> tuple[str, int]:
+        value, end = self.decoder.json.raw_decode(self.text, at)
+        if _SURROGATE.search(value):
+            self.surrogate(at, value, what)
+        return value, end
+
+    def surrogate(self, at: int, value: str, what: str) -> None:
+        char = _SURROGATE.search(value)
+        assert char is not None
+        self.problem(
+            at,
+            "JG406",
+            f"{what} holds the escape \\u{ord(char.group()):04x}, half of a UTF-16 surrogate pair "
+            "without its other half: no character; capture the state again",
+        )
+
+    def value(self, at: int, path: Path, shape: _Shape) -> int:
         at = self.skip(at)
-        self.index.values[path] = _position(self.text, at)
+        self.index.values[path] = position = self.lines.position(at)
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _error(
+                self.file,
+                position,
+                "JG404",
+                f"the state holds more than {MAX_VALUES} values where journalgen reads or "
+                "looks, the limit for a state",
+            )
         opener = self.text[at]
-        if opener == "{":
+        if opener == "{" and (shape.every or shape.keys is not None):
             at = self.skip(at + 1)
             if self.text[at] == "}":
                 return at + 1
             while True:
                 key_at = self.skip(at)
-                key, at = self.decoder.raw_decode(self.text, key_at)
+                key, at = self.string(key_at, "the key")
                 if (*path, key) in self.index.keys:
-                    self.duplicates.append((key, _position(self.text, key_at)))
-                self.index.keys[(*path, key)] = _position(self.text, key_at)
+                    # json keeps the last of two equal keys silently; a reader sees the first.
+                    self.problem(
+                        key_at, "JG401", f"duplicate key {key!r}; a JSON object names each key once"
+                    )
+                self.index.keys[(*path, key)] = self.lines.position(key_at)
+                child = _EVERY if shape.every else (shape.keys or {}).get(key, _LEAF)
                 at = self.skip(at) + 1  # the ':'
-                at = self.skip(self.value(at, (*path, key)))
+                at = self.skip(self.value(at, (*path, key), child))
                 if self.text[at] == "}":
                     return at + 1
                 at += 1  # the ','
-        if opener == "[":
+        if opener == "[" and (shape.every or shape.items is not None):
+            child = _EVERY if shape.every else (shape.items or _LEAF)
             at = self.skip(at + 1)
             if self.text[at] == "]":
                 return at + 1
-            count = 0
+            index = 0
             while True:
-                at = self.skip(self.value(at, (*path, count)))
-                count += 1
+                at = self.skip(self.value(at, (*path, index), child))
+                index += 1
                 if self.text[at] == "]":
                     return at + 1
                 at += 1
-        _, end = self.decoder.raw_decode(self.text, at)
+        if opener == '"':
+            return self.string(at, "the text")[1]
+        before = self.decoder.problems
+        value, end = self.decoder.json.raw_decode(self.text, at)
+        if isinstance(value, _TooLong):
+            self.problem(
+                at,
+                "JG405",
+                f"the number has {value.digits} digits, more than the {MAX_INT_DIGITS} a state "
+                "may hold; no journaling setting is that large",
+            )
+        elif self.decoder.problems > before or _SURROGATE_ESCAPE.search(self.text, at, end):
+            # A value the format does not read holds a problem: walk it again to say where.
+            return self.value(at, path, _EVERY)
         return int(end)
+
+
+_STATE_SHAPE = _shape_of(TenantState)
+_BOUNDS = {"JournalMessageExpirationDays": EXPIRATION_DAYS}
 
 
 _EXPECTED = {
@@ -292,15 +473,55 @@ _EXPECTED = {
 }
 
 
-def _findings(exc: ValidationError, file: str, index: PositionIndex) -> list[Diagnostic]:
+def _item_models() -> dict[str, type[BaseModel]]:
+    out = {}
+    for name, f in TenantState.model_fields.items():
+        annotation = f.annotation
+        if typing.get_origin(annotation) in (Union, types.UnionType):
+            [annotation] = [a for a in typing.get_args(annotation) if a is not type(None)]
+        model, is_list = nested_model(annotation)
+        if model is not None and is_list:
+            out[f.alias or name] = model
+    return out
+
+
+_ITEM_MODELS = _item_models()
+
+
+def _first_errors(data: dict[str, Any]) -> list[ErrorDetails]:
+    """The first MAX_FINDINGS errors of a state that has more, found one list item at a time."""
+    out: list[ErrorDetails] = []
+    lists = {key: data[key] for key in _ITEM_MODELS if isinstance(data.get(key), list)}
+    try:
+        TenantState.model_validate({**data, **{key: [] for key in lists}})
+    except ValidationError as exc:
+        out += exc.errors(include_url=False)
+    for key, items in lists.items():
+        for i, item in enumerate(items):
+            if len(out) >= MAX_FINDINGS:
+                return out
+            try:
+                _ITEM_MODELS[key].model_validate(item)
+            except ValidationError as exc:
+                out += [
+                    {**error, "loc": (key, i, *error["loc"])}
+                    for error in exc.errors(include_url=False)
+                ]
+    return out
+
+
+def _findings(errors: list[ErrorDetails], file: str, index: PositionIndex) -> list[Diagnostic]:
     out = []
-    for error in exc.errors(include_url=False):
+    for error in errors:
         path: Path = tuple(error["loc"])
         where = dotted(path)
         kind = error["type"]
         if kind == "missing":
             parent = dotted(path[:-1]) or "the top level"
             message = f"missing required key '{path[-1]}' in {parent}"
+        elif kind in ("greater_than_equal", "less_than_equal") and path[-1] in _BOUNDS:
+            low, high = _BOUNDS[str(path[-1])]
+            message = f"{where} is {error.get('input')}; Exchange allows {low} to {high}"
         elif kind in _EXPECTED:
             message = f"{where} must be {_EXPECTED[kind]}, not {show(error.get('input'))}"
         else:
@@ -314,24 +535,17 @@ def load_state(raw: bytes, file: str) -> Captured:
     text = _decode(raw, file)
     _check_depth(text, file)
     try:
-        data = json.loads(text)
+        # An integer too long to convert is left for the walk below to report where it is.
+        data = _Decoder(text, objects=False).json.decode(text)
     except json.JSONDecodeError as exc:
         raise _error(
             file, Position(exc.lineno, exc.colno), "JG401", f"JSON syntax error: {exc.msg}"
         ) from None
-    indexer = _Indexer(text)
-    indexer.value(0, ())
+    indexer = _Indexer(text, file)
+    indexer.value(0, (), _STATE_SHAPE)
     index = indexer.index
-    if indexer.duplicates:
-        # json keeps the last of two equal keys silently; a reader sees the first.
-        raise SpecError(
-            [
-                Diagnostic.at(
-                    file, pos, "JG401", f"duplicate key {key!r}; a JSON object names each key once"
-                )
-                for key, pos in indexer.duplicates
-            ]
-        )
+    if indexer.problems:
+        raise SpecError(indexer.problems)
     if not isinstance(data, dict):
         raise _error(file, index.locate(()), "JG403", "the top level must be a JSON object")
     fmt = data.get("format")
@@ -342,5 +556,18 @@ def load_state(raw: bytes, file: str) -> Captured:
     try:
         state = TenantState.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(_findings(exc, file, index)) from None
+        total = exc.error_count()
+        # Listing every error of a hostile file would take longer than anything else here.
+        errors = exc.errors(include_url=False) if total <= MAX_FINDINGS else _first_errors(data)
+        findings = _findings(errors[:MAX_FINDINGS], file, index)
+        if total > len(findings):
+            findings.append(
+                Diagnostic.at(
+                    file,
+                    Position(findings[-1].line, findings[-1].column),
+                    "JG403",
+                    f"{total - len(findings)} more problems after this one are not listed",
+                )
+            )
+        raise SpecError(findings) from None
     return Captured(file, hashlib.sha256(raw).hexdigest(), state, index)

@@ -29,6 +29,38 @@ def describe_char(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
 
+def name_key(name: str) -> str:
+    """The form in which two names are the same name: NFKC and case-folded, as Unicode's
+    NFKC_Casefold, so that composed and decomposed letters, fullwidth and ordinary forms and
+    case, which a reviewer cannot tell apart and Exchange may or may not, compare equal.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+def code_points(text: str, limit: int = 8) -> str:
+    """The non-ASCII characters of ``text`` as code points, to show what a glyph cannot."""
+    shown = [f"U+{ord(c):04X}" for c in text if not c.isascii()]
+    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
+    return " ".join(shown[:limit]) + more if shown else "ASCII only"
+
+
+def not_nfc(text: str) -> str | None:
+    """The first character that keeps ``text`` from being in Unicode NFC, described, or None.
+
+    A decomposed letter (e + U+0301) or a singleton such as U+212B ANGSTROM SIGN shows as the
+    letter a reviewer expects, but is stored, compared and searched for as written.
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return None
+    for index, char in enumerate(text):
+        if unicodedata.normalize("NFC", char) != char:
+            return describe_char(char)
+        pair = text[index - 1 : index + 1] if index else ""
+        if unicodedata.combining(char) and len(unicodedata.normalize("NFC", pair)) == 1:
+            return f"{pair[0]} followed by {describe_char(char)}"
+    return "a sequence of combining marks in another order"
+
+
 def safe_text(value: str) -> str:
     """Refuse text a reviewer could misread or a script could mangle."""
     if not value:
