@@ -431,6 +431,7 @@ def _ask(
     "--journal-address",
     help="The journal address the vendor issued, for vendors whose preset cannot know it.",
 )
+@cloud_option("The tenant's Microsoft 365 cloud (tenant.cloud); its initial domain must match.")
 @output_option
 @force_option
 @click.option(
@@ -445,6 +446,7 @@ def init(
     organization: str | None,
     ndr_address: str | None,
     journal_address: str | None,
+    cloud: str,
     output: str | None,
     force: bool,
     interactive: bool | None,
@@ -457,7 +459,7 @@ def init(
 
     if interactive is None:
         interactive = sys.stdin.isatty()
-    request = InitRequest(vendor, region, domain, organization, ndr_address, journal_address)
+    request = InitRequest(vendor, region, domain, organization, ndr_address, journal_address, cloud)
     started = app.init(
         request,
         _ask if interactive else None,

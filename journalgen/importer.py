@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from journalgen.checks import covers
 from journalgen.clouds import in_initial_domain, initial_suffix
-from journalgen.errors import UsageError
+from journalgen.diagnostics import Diagnostic
+from journalgen.errors import SpecError, UsageError
+from journalgen.loader import Path
 from journalgen.plan import SCOPES, TLS_SETTINGS, normalise
-from journalgen.scaffold import SCHEMA_HEADER, WIDTH, yaml_scalar
+from journalgen.pydantic_errors import dotted
+from journalgen.scaffold import SCHEMA_HEADER, comment_text, wrap_comment, yaml_scalar
 from journalgen.state import Captured, MailContact, OutboundConnector, TenantState
 from journalgen.state import JournalRule as StateRule
 from journalgen.vendors import Preset, Sourced, presets
@@ -93,10 +96,10 @@ def _rules_by_address(state: TenantState) -> dict[str, list[StateRule]]:
     return groups
 
 
-def _listing(groups: dict[str, list[StateRule]]) -> str:
+def _listing(groups: dict[str, list[StateRule]], show: Callable[[str], str] = str) -> str:
     return "; ".join(
-        f"{address} (rule{'s' if len(rules) > 1 else ''} "
-        + ", ".join(f"'{r.name}'" for r in rules)
+        f"{show(address)} (rule{'s' if len(rules) > 1 else ''} "
+        + ", ".join(f"'{show(r.name)}'" for r in rules)
         + ")"
         for address, rules in groups.items()
     )
@@ -112,13 +115,13 @@ def _choose_address(groups: dict[str, list[StateRule]], wanted: str | None) -> s
         if _address(wanted) not in groups:
             raise UsageError(
                 f"--journal-address {wanted}: no journal rule of the state journals to it; the "
-                f"rules journal to: {_listing(groups)}"
+                f"rules journal to: {_listing(groups, comment_text)}"
             )
         return _address(wanted)
     if len(groups) > 1:
         raise UsageError(
             "the state's journal rules journal to several addresses: "
-            f"{_listing(groups)}; choose the one to adopt with --journal-address"
+            f"{_listing(groups, comment_text)}; choose the one to adopt with --journal-address"
         )
     return next(iter(groups))
 
@@ -157,8 +160,8 @@ class _Lines:
         self.lines: list[str] = []
 
     def comment(self, text: str, indent: str = "") -> None:
-        width = max(40, WIDTH - len(indent) - 2)
-        self.lines.extend(f"{indent}# {line}" for line in textwrap.wrap(text, width))
+        """State values in ``text`` are shown, never read: see :func:`comment_text`."""
+        self.lines.extend(wrap_comment(text, indent))
 
     def value(self, key: str, value: object, indent: str = "") -> None:
         self.lines.append(f"{indent}{key}: {yaml_scalar(value)}")
@@ -176,8 +179,46 @@ def _confirmed(preset: Preset, key: str, region: str | None, fmt: dict[str, str]
     return value.format(**fmt) if isinstance(value, str) else value
 
 
+def _strings(data: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list | tuple):
+        for at, value in enumerate(data):
+            yield from _strings(value, (*path, at))
+
+
+def _unwritable(captured: Captured) -> list[Diagnostic]:
+    """Each state value import reads that no YAML can spell: one holding a lone surrogate."""
+    # load_state refuses these already (JG406); a state built another way must not crash import.
+    data = captured.state.model_dump(by_alias=True, exclude={"recipients", "recipient_lookups"})
+    found = []
+    for path, text in _strings(data, ()):
+        lone = next((ch for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
+        if lone is not None:
+            found.append(
+                Diagnostic.at(
+                    captured.file,
+                    captured.at(path),
+                    "JG406",
+                    f"{dotted(path)} holds the lone surrogate U+{ord(lone):04X}, which is not a "
+                    "character: no spec can hold this value; capture the tenant again",
+                )
+            )
+    return found
+
+
 def render(captured: Captured, request: ImportRequest) -> str:
-    """The spec text adopting the setup in ``captured`` (see :func:`_choose_address`)."""
+    """The spec text adopting the setup in ``captured`` (see :func:`_choose_address`).
+
+    Every state value is written through :func:`yaml_scalar` or shown in a comment through
+    :func:`comment_text`, so the spec means what the state says whatever the tenant named things.
+    """
+    unwritable = _unwritable(captured)
+    if unwritable:
+        raise SpecError(unwritable)
     state = captured.state
     groups = _rules_by_address(state)
     address = _choose_address(groups, request.journal_address)

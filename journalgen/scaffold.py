@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -11,6 +12,7 @@ import yaml
 from pydantic_core import PydanticCustomError
 
 from journalgen import textpolicy
+from journalgen.clouds import CLOUDS
 from journalgen.diagnostics import Diagnostic
 from journalgen.errors import SpecError, UsageError
 from journalgen.spec import SCHEMA_FILE
@@ -42,16 +44,93 @@ class InitRequest:
     organization: str | None = None
     ndr_address: str | None = None
     journal_address: str | None = None
+    cloud: str = "commercial"
+
+
+# Escapes a reader knows at sight; every other character outside printable ASCII is written as
+# its code point, so the value is one line of printable ASCII whatever it holds.
+_DOUBLE_QUOTED_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _printable_ascii(text: str) -> bool:
+    return all(" " <= ch <= "~" for ch in text)
+
+
+def _double_quoted(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar that loads back to exactly ``text``."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _DOUBLE_QUOTED_ESCAPES:
+            out.append(_DOUBLE_QUOTED_ESCAPES[ch])
+        elif " " <= ch <= "~":
+            out.append(ch)
+        elif 0xD800 <= code <= 0xDFFF:
+            raise ValueError(f"the lone surrogate U+{code:04X} has no spelling in YAML")
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02X}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
 
 
 def yaml_scalar(value: object) -> str:
-    """One YAML value on one line, quoted when a plain scalar would be misread (ASCII only)."""
+    """One YAML value on one line of printable ASCII, quoted when a plain scalar would be misread.
+
+    Strings of printable ASCII are written as PyYAML writes them (plain where that reads back the
+    same); every other string, also in a list, is double-quoted with escapes, since PyYAML keeps a
+    line break as one and YAML reads U+0085, U+2028 and U+2029 as line breaks too. Raises
+    :class:`ValueError` for a lone surrogate, which YAML cannot hold.
+    """
     if isinstance(value, tuple):
         value = list(value)
+    if isinstance(value, str) and not _printable_ascii(value):
+        return _double_quoted(value)
+    if isinstance(value, list) and any(
+        isinstance(item, str) and not _printable_ascii(item) for item in value
+    ):
+        items = (
+            _double_quoted(v)
+            if isinstance(v, str) and not _printable_ascii(v)
+            else yaml_scalar([v])[1:-1]  # as PyYAML writes it inside a flow sequence
+            for v in value
+        )
+        return "[" + ", ".join(items) + "]"
     text: str = yaml.safe_dump(
         value, default_flow_style=True, allow_unicode=False, width=1_000_000, sort_keys=False
     )
-    return text.removesuffix("\n...\n").removesuffix("\n")
+    text = text.removesuffix("\n...\n").removesuffix("\n")
+    if "\n" in text:  # PyYAML still folds text longer than the width; escaped, it stays whole.
+        return _double_quoted(value) if isinstance(value, str) else text
+    return text
+
+
+# Printable by Python's measure, yet shown as nothing or as a space: fillers and selectors.
+_INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
+)
+
+
+def comment_text(text: str) -> str:
+    """``text`` for a `#` comment: every character that is not printable (line breaks, controls,
+    bidi and other format characters, spaces other than U+0020) or that shows as nothing is
+    written as its code point, ``<U+2028>``, so the comment stays on its line and reads as what
+    it is. A ``<U+`` already in ``text`` becomes ``<U+003C>U+``, so the shown text reads back to
+    exactly ``text``.
+    """
+    out = []
+    for at, ch in enumerate(text):
+        if (ch.isprintable() and ch not in _INVISIBLE) and not (
+            ch == "<" and text.startswith("U+", at + 1)
+        ):
+            out.append(ch)
+        else:
+            out.append(f"<U+{ord(ch):04X}>")
+    return "".join(out)
 
 
 def check_answer(check: Check, value: str) -> str:
@@ -99,6 +178,17 @@ def _lower_domain(address: str) -> str:
     return f"{local}{at}{domain.lower()}" if at else address
 
 
+def _initial_domain(value: str, *, cloud: str) -> str:
+    """A tenant's initial domain in ``cloud``; another cloud's suggests the ``--cloud`` it needs."""
+    from journalgen.capture import organization_problem
+
+    textpolicy.onmicrosoft_domain(value)
+    problem = organization_problem(value, cloud)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
     """Fill what is missing by asking (in a terminal), or refuse naming the flag (otherwise)."""
 
@@ -138,11 +228,12 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
     domain = need(
         request.domain, "The tenant's primary mail domain", "--domain", check=textpolicy.domain
     ).lower()
+    suffix = CLOUDS[request.cloud].suffix
     organization = need(
         request.organization,
-        f"The tenant's initial domain, like {domain.split('.')[0]}.onmicrosoft.com",
+        f"The tenant's initial domain, like {domain.split('.')[0]}{suffix}",
         "--organization",
-        check=textpolicy.onmicrosoft_domain,
+        check=functools.partial(_initial_domain, cloud=request.cloud),
     ).lower()
     ndr = _lower_domain(
         need(
@@ -182,11 +273,11 @@ def complete(request: InitRequest, ask: Ask | None) -> InitRequest:
     )
 
 
-def _wrap(text: str, indent: str, prefix: str = "# ") -> list[str]:
+def wrap_comment(text: str, indent: str = "", prefix: str = "# ") -> list[str]:
+    """``text`` as comment lines of at most :data:`WIDTH`, shown through :func:`comment_text`."""
     width = max(40, WIDTH - len(indent) - len(prefix))
-    return [f"{indent}{prefix}{line}".rstrip() for line in textwrap.wrap(text, width)] or [
-        f"{indent}{prefix}".rstrip()
-    ]
+    lines = textwrap.wrap(comment_text(text), width)
+    return [f"{indent}{prefix}{line}".rstrip() for line in lines] or [f"{indent}{prefix}".rstrip()]
 
 
 class _Writer:
@@ -198,7 +289,7 @@ class _Writer:
         self.lines: list[str] = []
 
     def comment(self, text: str, indent: str = "") -> None:
-        self.lines.extend(_wrap(text, indent))
+        self.lines.extend(wrap_comment(text, indent))
 
     def value(self, key: str, value: object, indent: str = "") -> None:
         self.lines.append(f"{indent}{key}: {yaml_scalar(value)}")
@@ -257,7 +348,7 @@ def render(request: InitRequest) -> str:
         w.lines.append("#")
         w.comment(f"About {preset.display_name}:")
         for note in [*preset.notes, *(f"To set up on the archive's side: {n}" for n in needed)]:
-            wrapped = _wrap(note, "", "#   ")
+            wrapped = wrap_comment(note, "", "#   ")
             w.lines.append("# - " + wrapped[0][4:])
             w.lines.extend(wrapped[1:])
     w.lines.append("version: 1")
@@ -265,8 +356,14 @@ def render(request: InitRequest) -> str:
     w.lines.append("")
     w.lines.append("tenant:")
     w.value("primary_domain", domain, "  ")
-    w.comment("The tenant's initial .onmicrosoft.com domain, used for app-only sign-in.", "  ")
+    suffix = CLOUDS[request.cloud].suffix
+    w.comment(f"The tenant's initial {suffix} domain, used for app-only sign-in.", "  ")
     w.value("organization", request.organization, "  ")
+    if request.cloud == "commercial":
+        w.lines.append("  # cloud: commercial  # or gcc, gcc_high, dod, china")
+    else:
+        w.comment(f"{CLOUDS[request.cloud].label}: the scripts sign in there.", "  ")
+        w.value("cloud", request.cloud, "  ")
     w.comment(
         "Other accepted domains of the tenant, so the checks keep journal routing apart from them:",
         "  ",

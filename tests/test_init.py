@@ -279,3 +279,32 @@ def test_hostile_values_round_trip_exactly(local: str, label: str) -> None:
     assert data["tenant"]["organization"] == f"{label}.onmicrosoft.com"
     assert data["ndr"]["address"] == ndr
     assert data["archive"]["journal_address"] == journal
+
+
+@pytest.mark.parametrize("cloud", ["gcc_high", "dod", "china", "gcc"])
+def test_init_writes_the_cloud_and_checks_the_initial_domain_against_it(cloud: str) -> None:
+    from journalgen.clouds import CLOUDS
+
+    organization = "tailspin" + CLOUDS[cloud].suffix
+    args = ["--vendor", "custom", "--domain", "tailspin.com", "--organization", organization]
+    args += ["--ndr-address", "ndr@tailspin.com", "--journal-address", "j@archive.example"]
+    result = init(*args, "--cloud", cloud)
+    assert result.exit_code == 0, result.output
+    spec = yaml.safe_load(result.stdout)
+    assert spec["tenant"] == {
+        "primary_domain": "tailspin.com",
+        "organization": organization,
+        "cloud": cloud,
+    }
+    assert f"initial {CLOUDS[cloud].suffix} domain" in result.stdout
+    if CLOUDS[cloud].suffix != ".onmicrosoft.com":
+        # The cloud forgotten: the initial domain names the flag that is missing.
+        forgot = init(*args)
+        assert forgot.exit_code == 2
+        assert f"--cloud {cloud} (" in forgot.stderr and "add --cloud" in forgot.stderr
+
+
+def test_init_leaves_the_commercial_cloud_as_a_comment() -> None:
+    result = init(*init_args("mimecast", "us"))
+    assert "  # cloud: commercial  # or gcc, gcc_high, dod, china" in result.stdout
+    assert "cloud" not in yaml.safe_load(result.stdout)["tenant"]
