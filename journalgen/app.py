@@ -825,6 +825,10 @@ class Imported:
     text: str | None
     remaining: list[Diagnostic]
     summary: str | None
+    problems: list[Diagnostic] = field(default_factory=list)
+    """What the plan against the state found (the errors its summary counts, its warnings)."""
+    undecided: list[str] = field(default_factory=list)
+    """The lines naming the preflight checks the state could not decide."""
 
 
 def import_state(
@@ -843,6 +847,8 @@ def import_state(
     text = importer.render(captured, request)
     name = str(output) if output else "-"
     summary = None
+    problems: list[Diagnostic] = []
+    undecided: list[str] = []
     try:
         checked = check_source(text.encode("utf-8"), name)
     except SpecError as exc:
@@ -851,5 +857,7 @@ def import_state(
         remaining = list(checked.warnings)
         against = live.plan_against(plan_for(checked), captured)
         summary = live.summary(against)
+        problems = list(against.problems)
+        undecided = live.undecided_lines(against)
     _write_spec(output, text)
-    return Imported(text, remaining, summary)
+    return Imported(text, remaining, summary, problems, undecided)

@@ -12,7 +12,7 @@ import jinja2
 
 from journalgen import __version__
 from journalgen.diagnostics import Diagnostic, Finding
-from journalgen.diagram import flow, render_flow
+from journalgen.diagram import flow, queue_words, render_flow
 from journalgen.emit import (
     engine_sha256,
     headline,
@@ -195,14 +195,72 @@ def plan_changes(old: Plan, new: Plan) -> list[SettingChange]:
         else:
             outcome = "dropped from the spec: stays in the tenant"
         changes.append(SettingChange(resource.title, "(object)", "managed", outcome))
+    earlier = {_key(r) for r in old.retired}
     for item in new.retired:
-        if _key(item) not in before:
+        # Retired in both versions: apply still removes it if present, but it is no change.
+        if _key(item) not in before and _key(item) not in earlier:
             changes.append(
                 SettingChange(
                     item.title, "(object)", "(not managed)", "retired: removed from the tenant"
                 )
             )
     return changes
+
+
+def retired_before(old: Plan, new: Plan) -> list[Retired]:
+    """The objects both versions retire: no change, though apply still removes them if present."""
+    earlier = {_key(r) for r in old.retired}
+    return [item for item in new.retired if _key(item) in earlier]
+
+
+def may_rename_contact(plan: Plan) -> bool:
+    """Whether a retired contact may be the spec's contact under an old name (a rename).
+
+    A rename retires the old contact alone; a vendor switch retires the old archive's connector
+    with it, and its contact holds the old archive's address, never the spec's.
+    """
+    return bool(plan.retired_contacts) and not any(
+        item.type == "OutboundConnector" for item in plan.retired
+    )
+
+
+def title(plan: Plan) -> str:
+    """CHANGE.md's title: the headline, which says what apply does with every retired object.
+
+    ``check`` renders this line without ``--previous``, so it cannot tell which objects this
+    change retires.
+    """
+    return headline(plan)
+
+
+def summary_of(plan: Plan) -> list[str]:
+    """What apply makes sure of, as ``summary_lines`` says it, with the NDR queue in words."""
+    lines = summary_lines(plan)
+    r = plan.resolved
+    if r.ndr.queue_expiry_days == 0:
+        # Exchange's 0 is its default, not a queue of zero days.
+        ndr = f"Undeliverable journal reports go to {r.ndr.address}"
+        lines = [f"{ndr}; {queue_words(0)}." if line.startswith(ndr) else line for line in lines]
+    return lines
+
+
+def ps_quoted(value: str) -> str:
+    """``value`` as a PowerShell single-quoted literal, every kind of single quote doubled."""
+    return "'" + re.sub("['\u2018\u2019\u201a\u201b]", lambda m: m[0] * 2, value) + "'"
+
+
+def command(program: str, *arguments: tuple[str, str]) -> MdText:
+    """A command as one code span: each path or name a PowerShell single-quoted literal."""
+    return md_code(" ".join([program, *(f"{p} {ps_quoted(v)}" for p, v in arguments)]))
+
+
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    """Another spec that journals the same tenant: its name, archive and journal address."""
+
+    spec_name: str
+    vendor: str
+    journal_address: str
 
 
 def source_of(plan: Plan, setting: Setting) -> str:
@@ -234,7 +292,11 @@ class Operation:
 
 def operations(plan: Plan) -> list[Operation]:
     """CHANGE.md's order of operations after the backup, in the order apply.ps1 runs them."""
-    steps = [Operation(item.title, "", frees_address=True) for item in plan.retired_contacts]
+    rename = may_rename_contact(plan)
+    steps = [
+        Operation(item.title, "", frees_address=True)
+        for item in (plan.retired_contacts if rename else ())
+    ]
     steps += [
         Operation(r.title, _CONVERGE.get(r.type, _CREATE_OR_CONVERGE)) for r in plan.resources
     ]
@@ -242,7 +304,13 @@ def operations(plan: Plan) -> list[Operation]:
         Operation(
             item.title,
             "remove it (retired) if present"
-            + (", unless removed above" if item.type == "MailContact" else ""),
+            + (
+                ""
+                if item.type != "MailContact"
+                else ", unless removed above"
+                if rename
+                else " (before the spec's contact instead, should it hold the journal address)"
+            ),
         )
         for item in plan.retired
     ]
@@ -262,8 +330,15 @@ def render_change(
     previous: Plan | None = None,
     live: LivePlan | None = None,
     dropped: Sequence[Diagnostic] = (),
+    *,
+    parallel: Sequence[Plan] = (),
 ) -> bytes:
-    """CHANGE.md for a plan, naming the SHA-256 of the spec, of each script and of the engine."""
+    """CHANGE.md for a plan, naming the SHA-256 of the spec, of each script and of the engine.
+
+    ``parallel`` are the other specs that journal the same tenant (a parallel run): the summary
+    says that mail goes to each of their archives too.
+    """
+    r = plan.resolved
     text = (
         environment()
         .get_template("CHANGE.md.j2")
@@ -272,9 +347,28 @@ def render_change(
             r=plan.resolved,
             change=[(CHANGE_LABELS[k], v) for k, v in change_record(plan).items()],
             version=__version__,
-            headline=headline(plan),
+            headline=title(plan),
             dropped=dropped,
-            summary=summary_lines(plan),
+            summary=summary_of(plan),
+            parallel=[
+                Parallel(
+                    other.spec_name,
+                    other.resolved.vendor_display_name,
+                    other.resolved.journal_address,
+                )
+                for other in parallel
+            ],
+            rename=may_rename_contact(plan),
+            queued=queue_words(r.ndr.queue_expiry_days),
+            rollback_command=command("rollback.ps1", ("-BackupPath", plan.backup_name)),
+            state_command=command("verify.ps1", ("-StatePath", "state.json")),
+            environment_option=command(
+                "Connect-ExchangeOnline", ("-ExchangeEnvironmentName", plan.environment_name)
+            )
+            if plan.environment_name
+            else None,
+            retired_before=retired_before(previous, plan) if previous is not None else [],
+            undecided=live.undecided if live is not None else (),
             flow=MdText(render_flow(flow(plan))),
             what=what_is_journaled(plan),
             hashes={name: hashlib.sha256(data).hexdigest() for name, data in scripts.items()},

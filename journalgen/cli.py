@@ -581,3 +581,8 @@ def import_(
     _show_spec(imported.text, output, imported.remaining)
     if imported.summary is not None:
         click.echo(f"plan against {state}: {imported.summary}", err=True)
+        # The errors and warnings the summary counts ("1 error(s) below"), then what it
+        # could not decide.
+        click.echo(text(imported.problems), nl=False, err=True)
+        for line in imported.undecided:
+            click.echo(line, err=True)

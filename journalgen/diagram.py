@@ -92,6 +92,16 @@ class Flow:
     removed: tuple[FlowNode, ...] = ()
 
 
+def queue_words(days: int | None) -> str:
+    """How long Exchange queues an undeliverable journal report, in words ("" when unmanaged)."""
+    if days is None:
+        return ""
+    if days == 0:
+        # JournalMessageExpirationDays 0 is Exchange's default: no longer queue than other mail.
+        return "not queued longer than other undeliverable mail (JournalMessageExpirationDays 0)"
+    return f"queued for {days} day(s)"
+
+
 def flow(plan: Plan) -> Flow:
     """The journal flow of ``plan``, with the objects it retires in a box of their own."""
     r = plan.resolved
@@ -129,7 +139,7 @@ def flow(plan: Plan) -> Flow:
         ndr=(
             "NDR address",
             r.ndr.address,
-            *([f"queued {queued} day(s)"] if queued is not None else []),
+            *([queue_words(queued)] if queued is not None else []),
         ),
         removed=tuple(
             FlowNode(MermaidCode(f"removed{index}"), (item.title, "removed by apply.ps1"))

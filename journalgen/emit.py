@@ -215,7 +215,8 @@ def headline(plan: Plan) -> str:
         text = f"Journal {what_is_journaled(plan)} of {r.primary_domain} to {r.vendor_display_name}"
     text += f" ({r.journal_domain})"
     if plan.retired:
-        text += f"; remove {len(plan.retired)} retired object(s)"
+        # Not "removed by this change": an object retired by an earlier version too is no change.
+        text += f"; {len(plan.retired)} retired object(s) removed if present"
     return text
 
 

@@ -65,6 +65,8 @@ class LivePlan:
     state: Captured
     steps: tuple[Step, ...]
     problems: tuple[Diagnostic, ...]
+    undecided: tuple[Undecided, ...] = ()
+    """The preflight checks the state lacks the data to decide (``undecided``)."""
 
     @property
     def changed(self) -> bool:
@@ -437,10 +439,136 @@ def plan_against(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()
         *(_removal(item) for item in after),
     )
     problems = preflight(plan, captured, retired)
-    return LivePlan(plan.spec_name, plan.spec_sha256, captured, steps, tuple(problems))
+    return LivePlan(
+        plan.spec_name, plan.spec_sha256, captured, steps, tuple(problems), undecided(plan, state)
+    )
 
 
 # --- output ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """A preflight check the state lacks the data to decide: apply.ps1 still makes it when it runs."""
+
+    code: str
+    check: str
+    """What the check would stop, in words."""
+    missing: str
+    """What the state lacks."""
+    capture: str
+    """How to capture a state that decides it."""
+
+
+# What records the lookups: a spec's verify.ps1 asks Get-Recipient for its contact name, journal
+# address and NDR address; the capture script, which knows no spec, only for the addresses the
+# tenant already uses (its rules' and its NDR address).
+_VERIFY = (
+    "capture with this spec's verify.ps1 -StatePath FILE (journalgen build, then run it), which "
+    "looks up the spec's contact name, journal address and NDR address"
+)
+_RECAPTURE = (
+    "capture again with verify.ps1 -StatePath FILE or the script of journalgen capture-script, "
+    "which record recipients"
+)
+
+
+def undecided(plan: Plan, state: TenantState) -> tuple[Undecided, ...]:
+    """The preflight checks ``state`` cannot decide for ``plan``, with what it lacks.
+
+    A check that reads data the capture did not take passes silently in ``preflight``; it is
+    listed here instead, so a plan never reads "0 errors" for what it did not look at.
+    """
+    r = plan.resolved
+    lookups = (
+        None if state.recipient_lookups is None else {x.casefold() for x in state.recipient_lookups}
+    )
+    found: list[Undecided] = []
+
+    def looked_up(value: str) -> bool:
+        # A state without `recipient_lookups` holds the recipients for the setup's names
+        # (docs/state.md); one with it tells which names were asked for.
+        return lookups is None or value.casefold() in lookups
+
+    def needs_recipients(code: str, check: str, value: str, what: str) -> None:
+        if state.recipients is None:
+            found.append(Undecided(code, check, "the state has no recipients", _RECAPTURE))
+        elif not looked_up(value):
+            missing = f"the capture did not look up {what} {value} (recipient_lookups)"
+            found.append(Undecided(code, check, missing, _VERIFY))
+
+    contact = plan.contact.identity
+    needs_recipients(
+        "JG412",
+        f"the contact name '{contact}' belongs to a recipient that is not a mail contact",
+        contact,
+        "the name",
+    )
+    needs_recipients(
+        "JG413",
+        f"the journal address {r.journal_address} belongs to a recipient other than a mail contact",
+        r.journal_address,
+        "the address",
+    )
+    needs_recipients(
+        "JG414",
+        f"the NDR address {r.ndr.address} is an Exchange Online mailbox",
+        r.ndr.address,
+        "the address",
+    )
+    ndr = _address(r.ndr.address)
+    held = [{_address(a) for a in rec.email_addresses} for rec in state.recipients or ()]
+    held += [{_address(c.external_email_address)} for c in state.mail_contacts]
+    domain = r.ndr.address.rsplit("@", 1)[-1].casefold()
+    in_tenant = any(
+        d.domain_name.casefold() == domain or (d.match_subdomains and within(domain, d.domain_name))
+        for d in state.accepted_domains
+    )
+    if (lookups is None or ndr not in lookups) and in_tenant and not any(ndr in h for h in held):
+        missing = (
+            "the state has no recipients"
+            if state.recipients is None
+            else f"the capture did not look up {r.ndr.address} (recipient_lookups), so its "
+            "absence from recipients does not show that nobody holds it"
+        )
+        found.append(
+            Undecided(
+                "JG420",
+                f"no recipient has the NDR address {r.ndr.address}, which is in a domain of the "
+                "tenant (JG421 for an internal relay domain)",
+                missing,
+                _VERIFY,
+            )
+        )
+    connector = _named("OutboundConnector", plan.connector.identity, state)
+    if connector is not None:
+        current = connector.model_dump(by_alias=True)
+        for setting, bad in CONNECTOR_MUST_NOT.items():
+            if current.get(setting) is None:
+                found.append(
+                    Undecided(
+                        "JG422",
+                        f"outbound connector '{connector.name}' has {setting} {bad}",
+                        f"the capture did not return {setting} (an older ExchangeOnlineManagement "
+                        "module)",
+                        f"capture again with a newer ExchangeOnlineManagement module, one "
+                        f"that returns {setting}",
+                    )
+                )
+    return tuple(found)
+
+
+def undecided_lines(live: LivePlan) -> list[str]:
+    """What the plan could not decide, one line per check, and how to capture so that it can."""
+    if not live.undecided:
+        return []
+    lines = [
+        f"The state could not decide {len(live.undecided)} preflight check(s); apply.ps1 makes "
+        "them when it runs:"
+    ]
+    lines += [f"  {u.code}, that {u.check}: {u.missing}; {u.capture}." for u in live.undecided]
+    # Names come from the spec and the state: one line each, nothing hidden.
+    return [shown(line) for line in lines]
 
 
 def format_value(value: object) -> str:
@@ -464,15 +592,24 @@ def summary(live: LivePlan) -> str:
         f"{c['create']} to create, {c['update']} to update, {c['remove']} to remove, "
         f"{c['unchanged']} unchanged."
     )
+    codes = ", ".join(dict.fromkeys(u.code for u in live.undecided))
+    # A check the state could not decide is neither passed nor failed: say so beside the verdict.
+    unknown = (
+        f" The state could not decide {len(live.undecided)} preflight check(s) ({codes})."
+        if live.undecided
+        else ""
+    )
     if live.has_errors:
         errors = sum(p.is_error for p in live.problems)
         return (
             f"apply.ps1 would stop in its preflight ({errors} error(s) below) and change "
-            f"nothing. Once they are fixed: {counts}"
+            f"nothing. Once they are fixed: {counts}{unknown}"
         )
     if not live.changed:
+        if live.undecided:
+            return f"No changes: the tenant matches the spec, as far as the state shows.{unknown}"
         return "No changes: the tenant matches the spec."
-    return counts
+    return counts + unknown
 
 
 def text(live: LivePlan) -> str:
@@ -495,6 +632,8 @@ def text(live: LivePlan) -> str:
                 )
     lines.append("")
     lines.append(summary(live))
+    if live.undecided:
+        lines += ["", *undecided_lines(live)]
     # Names and the header's values come from the spec's file name and the state too.
     return "".join(shown(line) + "\n" for line in lines)
 
@@ -536,6 +675,10 @@ def as_json(live: LivePlan, diagnostics: Sequence[Diagnostic] | None = None) -> 
                 ],
             }
             for step in live.steps
+        ],
+        "undecided": [
+            {"code": u.code, "check": u.check, "missing": u.missing, "capture": u.capture}
+            for u in live.undecided
         ],
         "errors": sum(p.severity is Severity.ERROR for p in found),
         "warnings": sum(p.severity is Severity.WARNING for p in found),

@@ -12,7 +12,7 @@ from journalgen.cli import main
 from journalgen.compiler import check_source, compile_bundle, plan_for
 from journalgen.emit import summary_lines
 from tests.conftest import ROOT
-from tests.spectext import spec_text
+from tests.spectext import DROP, spec_text
 
 MIMECAST = ROOT / "samples" / "contoso-mimecast.yaml"
 CLOUDFLARE = ROOT / "samples" / "tailspin-cloudflare.yaml"
@@ -81,7 +81,7 @@ def test_archive_prerequisites_come_from_the_preset() -> None:
 def test_verification_says_what_verify_does() -> None:
     text = section(change_md(CUTOVER.read_bytes(), CUTOVER.name), "Verification")
     flat = " ".join(text.split())
-    for fact in ("PRESENT", "UNMANAGED", "`-Strict`", "2 when it cannot read", "`-StatePath"):
+    for fact in ("PRESENT", "UNMANAGED", "`-Strict`", "2 when it cannot read", "-StatePath '"):
         assert fact in flat, fact
     assert "exits 0 only when all match" not in flat
     assert "PRESENT" not in section(change_md(MIMECAST.read_bytes()), "Verification")
@@ -174,3 +174,100 @@ def test_every_presets_prerequisites_fill_in_for_a_tenant() -> None:
         values = preset.template_values(None, "contoso.com")
         for item in preset.prerequisites:
             assert "{" not in item.format(**values), preset.name
+
+
+# --- issue 18: a change board's CHANGE.md -------------------------------------------------------
+
+CUTOVER_TEXT = CUTOVER.read_text(encoding="utf-8")
+
+
+def test_an_object_retired_in_both_versions_is_not_a_change(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(CUTOVER_TEXT, encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(CUTOVER_TEXT.replace("journal-ndr@contoso.com", "ndr@contoso.com"))
+    _, text = build(tmp_path, str(spec), "--previous", str(old))
+    changes = section(text, "Changes from the previous spec")
+    assert "retired: removed from the tenant" not in changes
+    assert "JournalingReportNdrTo" in changes
+    # Not "removed by this change", wherever the document says what it removes.
+    assert "Removed by this change" not in text
+    assert "remove 3 retired object(s)" not in text.splitlines()[0]
+    assert check(tmp_path, str(spec)).exit_code == 0
+
+
+def test_newly_retired_objects_are_the_changes(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(spec_text({"retire": {"journal_rules": ["Old rule"]}}), encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text({"retire": {"journal_rules": ["Old rule", "Older rule"]}}))
+    _, text = build(tmp_path, str(spec), "--previous", str(old))
+    changes = section(text, "Changes from the previous spec").splitlines()
+    rows = [r for r in changes if r.startswith("|") and "retired" in r]
+    assert len(rows) == 1 and "Older rule" in rows[0]
+    assert "retired by an earlier version" in text
+    assert check(tmp_path, str(spec)).exit_code == 0
+
+
+def test_migration_docs_say_when_a_retire_entry_may_go() -> None:
+    docs = " ".join((ROOT / "docs" / "migration.md").read_text(encoding="utf-8").split())
+    assert "When a `retire:` entry may go" in docs
+
+
+def parallel_change(others: list[str]) -> str:
+    from journalgen.change import render_change
+
+    def plan(text: str, name: str) -> Any:
+        return plan_for(check_source(text.encode(), name))
+
+    mine = plan(spec_text(), "new.yaml")
+    other_plans = [plan(text, f"other{i}.yaml") for i, text in enumerate(others)]
+    return render_change(mine, {}, [], parallel=other_plans).decode()
+
+
+def test_a_parallel_run_says_mail_goes_to_both_archives() -> None:
+    other = spec_text(
+        {
+            "archive": {
+                "vendor": "cloudflare",
+                "region": DROP,
+                "journal_address": "x@journaling.mxrecord.io",
+            },
+            "contact": {"name": "Cloudflare Journaling"},
+            "journal_rules": [{"name": "To Cloudflare"}],
+        }
+    )
+    summary = " ".join(section(parallel_change([other]), "Summary").split())
+    assert (
+        "This tenant is also journaled by `other0.yaml` to Cloudflare Email Security "
+        "(`x@journaling.mxrecord.io`): while both are applied, every journaled message goes to "
+        "both archives" in summary
+    )
+    assert "also journaled" not in parallel_change([])
+
+
+def test_the_boards_part_comes_first() -> None:
+    text = change_md(CUTOVER_TEXT, CUTOVER.name)
+    titles = re.findall(r"^## (.*)$", text, re.MULTILINE)
+    assert titles[:3] == ["Summary", "Journal flow", "Risks"]
+    assert titles.index("Risks") < titles.index("Tenant") < titles.index("Order of operations")
+
+
+def test_no_rename_text_when_nothing_is_renamed() -> None:
+    cutover = change_md(CUTOVER_TEXT, CUTOVER.name)
+    assert "renamed" not in cutover
+    assert "renamed contact" in change_md(RENAMED)
+
+
+def test_no_queue_of_zero_days() -> None:
+    text = change_md(spec_text({"ndr": {"queue_expiry_days": 0}}))
+    assert "0 day(s)" not in text
+    assert "not queued" in text
+
+
+def test_commands_quote_paths_as_powershell_literals() -> None:
+    text = change_md(spec_text(), "Pine Crest (new)'s.yaml")
+    rollback = " ".join(section(text, "Rollback").split())
+    assert "`rollback.ps1 -BackupPath 'journalgen-backup-Pine Crest (new)''s-" in rollback
+    for span in re.findall(r"`[^`]*-(?:BackupPath|StatePath)[^`]*`", text):
+        assert re.search(r"-(?:BackupPath|StatePath) '", span), span

@@ -302,7 +302,7 @@ def test_change_document_of_a_retiring_spec_says_what_is_removed() -> None:
     title = change.splitlines()[0]
     assert title == (
         "# Change request: Journal all mail of contoso.com to Cloudflare Email Security "
-        "(journaling.mxrecord.io); remove 3 retired object(s)"
+        "(journaling.mxrecord.io); 3 retired object(s) removed if present"
     )
     assert "Then remove 3 retired object(s) from the tenant" in change
     assert "**Removal**" in change

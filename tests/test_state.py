@@ -549,6 +549,7 @@ def test_plan_json_is_documented_shape() -> None:
         "errors",
         "warnings",
         "diagnostics",
+        "undecided",
     }
     assert (ROOT / "docs" / "state.md").read_text(encoding="utf-8").count("`state_sha256`") == 1
 
