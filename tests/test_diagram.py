@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from journalgen import textpolicy
 from journalgen.compiler import check_source, compile_bundle, plan_for
 from journalgen.diagram import flow, mermaid_label, mermaid_text, render_flow
+from journalgen.textshow import shown
 from tests.conftest import SAMPLES
 from tests.mermaid import LABEL, Diagram, MermaidError, decode, parse
 from tests.spectext import DROP, spec_text
@@ -115,9 +116,10 @@ def test_hostile_names_neither_break_nor_inject_into_the_diagram(
         "journal_rules": [{"name": rule}],
     }
     d = diagram_of(compiled(overrides)["CHANGE.md"])
-    assert d.nodes["contact"][0] == f"Mail contact '{contact}'"
-    assert d.nodes["connector"][0] == f"Outbound connector '{connector}'"
-    assert d.nodes["rule1"] == [f"Journal rule '{rule}'"]
+    # Names are drawn as people are shown them: a space other than U+0020 as its code point.
+    assert d.nodes["contact"][0] == f"Mail contact '{shown(contact)}'"
+    assert d.nodes["connector"][0] == f"Outbound connector '{shown(connector)}'"
+    assert d.nodes["rule1"] == [f"Journal rule '{shown(rule)}'"]
 
 
 @given(st.text())
