@@ -842,9 +842,10 @@ def import_state(
     _may_write(output, force=force)
     try:
         captured = load_state_file(state)
+        # render refuses, at their positions, state values no spec can hold.
+        text = importer.render(captured, request)
     except SpecError as exc:
         return Imported(None, list(exc.diagnostics), None)
-    text = importer.render(captured, request)
     name = str(output) if output else "-"
     summary = None
     problems: list[Diagnostic] = []

@@ -459,3 +459,29 @@ def test_a_value_longer_than_any_line_stays_on_one_line() -> None:
     assert "\n" not in line
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     assert yaml.load(line, Loader=loader) == {"key": value}
+
+
+def test_import_reports_what_render_refuses_at_its_position(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from journalgen import app
+
+    raw = json.dumps(_state(HARMLESS)).encode("utf-8")
+    captured = load_state(raw, "state.json")
+    rules = (captured.state.journal_rules[0].model_copy(update={"name": "bad\ud800"}),)
+    hostile = Captured(
+        captured.file,
+        captured.sha256,
+        captured.state.model_copy(update={"journal_rules": rules}),
+        captured.index,
+    )
+    # A value the loader let through (it refuses lone surrogates itself today).
+    monkeypatch.setattr(app, "load_state_file", lambda name: hostile)
+    imported = app.import_state(
+        "state.json", ImportRequest(journal_address=ADDRESS), output=None, force=False
+    )
+    assert imported.text is None
+    where = captured.at(("journal_rules", 0, "Name"))
+    assert [(d.code, d.line, d.column) for d in imported.remaining] == [
+        ("JG406", where.line, where.column)
+    ]
