@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from journalgen.diagnostics import START, Diagnostic, Position
 from journalgen.errors import SpecError
+from journalgen.textpolicy import name_key
 
 if TYPE_CHECKING:
     from journalgen.compiler import Checked
@@ -33,8 +34,9 @@ class Claim:
 
     @property
     def key(self) -> tuple[str, str]:
-        # Exchange names and addresses are case-insensitive.
-        return (self.kind, self.name.casefold())
+        # Exchange names and addresses are case-insensitive; composed and decomposed or
+        # fullwidth forms look the same to a reviewer (textpolicy.name_key).
+        return (self.kind, name_key(self.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,7 @@ def _pair(a: Claims, b: Claims) -> Iterable[_Found]:
     if a.ndr_days is not None and b.ndr_days is not None:
         ndr.append((a.ndr_days, b.ndr_days))
     for x, y in ndr:
-        if x.name.casefold() == y.name.casefold():
+        if name_key(x.name) == name_key(y.name):
             continue
         for here, there, f, g in ((x, y, a, b), (y, x, b, a)):
             yield _Found(
@@ -201,7 +203,7 @@ def _clashes_across(claims: Sequence[Claims]) -> list[_Found]:
         sharing: dict[str, list[Claims]] = {}
         for c in claims:
             claim: Claim = getattr(c, field)
-            sharing.setdefault(claim.name.casefold(), []).append(c)
+            sharing.setdefault(name_key(claim.name), []).append(c)
         for same in sharing.values():
             for i, a in enumerate(same):
                 for b in same[i + 1 :]:

@@ -434,6 +434,25 @@ def test_two_specs_managing_one_contact_with_different_addresses_fail_naming_bot
     assert any(line.startswith(str(tmp_path / "b.yaml")) and "a.yaml:" in line for line in clash)
 
 
+@pytest.mark.parametrize(
+    "variant", ["Journal all mail to Cloudflare", "ＪＯＵＲＮＡＬ ａｌｌ ｍａｉｌ ｔｏ Cloudflare"]
+)
+def test_a_rule_name_two_specs_spell_alike_clashes(tmp_path: Path, variant: str) -> None:
+    # The same name to a reviewer, whatever its case, composition or width.
+    first = {**CLOUDFLARE, "contact": {"name": "Cloudflare Journaling"}}
+    first["journal_rules"] = [{"name": "Journal all mail to Cloudflare"}]
+    second = {
+        **CLOUDFLARE,
+        "contact": {"name": "Other Journaling"},
+        "connector": {"name": "Other connector"},
+        "journal_rules": [{"name": variant}],
+    }
+    result = two(tmp_path, first, second)
+    assert result.exit_code == 1
+    clash = [line for line in result.output.splitlines() if "[JG501]" in line]
+    assert any("journal rule" in line for line in clash), result.output
+
+
 def test_two_disjoint_specs_for_one_tenant_validate(tmp_path: Path) -> None:
     result = two(tmp_path, {}, {**CLOUDFLARE, "contact": {"name": "Cloudflare Journaling"}})
     assert result.exit_code == 0, result.output
