@@ -252,6 +252,14 @@ def _decode(raw: bytes, file: str) -> str:
         )
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
+    if not raw.strip():
+        raise _error(
+            file,
+            START,
+            "JG401",
+            "file is empty: a capture that failed, or a redirect of nothing; capture the tenant "
+            "with verify.ps1 -StatePath FILE or the capture script (docs/state.md)",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -530,6 +538,12 @@ def _findings(errors: list[ErrorDetails], file: str, index: PositionIndex) -> li
     return out
 
 
+def _flattened(error: ErrorDetails) -> bool:
+    """A list or object PowerShell's ConvertTo-Json wrote as its text (``@{...}``, ``a b``)."""
+    wanted = error["type"] in ("tuple_type", "list_type", "model_type", "dict_type")
+    return wanted and isinstance(error.get("input"), str)
+
+
 def load_state(raw: bytes, file: str) -> Captured:
     """Parse and validate one state file; raise :class:`SpecError` with every problem found."""
     text = _decode(raw, file)
@@ -560,6 +574,19 @@ def load_state(raw: bytes, file: str) -> Captured:
         # Listing every error of a hostile file would take longer than anything else here.
         errors = exc.errors(include_url=False) if total <= MAX_FINDINGS else _first_errors(data)
         findings = _findings(errors[:MAX_FINDINGS], file, index)
+        flat = next((error for error in errors if _flattened(error)), None)
+        if flat is not None:
+            # ConvertTo-Json writes what lies deeper than -Depth (2 by default) as text.
+            findings.append(
+                Diagnostic.at(
+                    file,
+                    index.locate(tuple(flat["loc"])),
+                    "JG403",
+                    "lists or objects written as text, as ConvertTo-Json writes what lies below "
+                    "its -Depth (2 by default): write states with verify.ps1 -StatePath or the "
+                    "capture script, or with ConvertTo-Json -Depth 10",
+                )
+            )
         if total > len(findings):
             findings.append(
                 Diagnostic.at(

@@ -94,6 +94,9 @@ def _ascii(value: str, what: str, kind: str) -> None:
 def _domain_problem(value: str) -> str | None:
     if len(value) > 253:
         return "is longer than 253 characters"
+    if value.endswith(".") and not value.endswith(".."):
+        # A fully qualified name as DNS tools print it; Exchange wants it without the root dot.
+        return f"ends in a dot; write it without the dot, as '{value[:-1]}'"
     labels = value.split(".")
     if len(labels) < 2:
         return "needs at least two labels, like 'contoso.com'"
