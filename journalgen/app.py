@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from journalgen.bundle import Comparison
     from journalgen.compiler import Checked
     from journalgen.importer import ImportRequest
+    from journalgen.live import LivePlan
     from journalgen.scaffold import Ask, InitRequest
     from journalgen.state import Captured
     from journalgen.tenants import Claims
@@ -293,15 +294,21 @@ class Previous:
     rev: str | None = None
 
 
-def _earlier(path: Path, previous: Previous) -> tuple[Checked | None, Sequence[Diagnostic]]:
-    """The earlier version of the spec at ``path`` to compare with, or its errors."""
+def _earlier(
+    path: Path, previous: Previous, current: bytes
+) -> tuple[Checked | None, Sequence[Diagnostic]]:
+    """The earlier version of the spec at ``path`` to compare with, or its errors.
+
+    A spec whose bytes at the revision are ``current`` (its bytes now) has no change to show:
+    it is built as without ``--previous-rev``, so its bundle keeps what it holds.
+    """
     from journalgen.compiler import check_source
-    from journalgen.history import spec_at
+    from journalgen.history import same_spec, spec_at
 
     if previous.rev is None:
         return previous.spec, ()
     source = spec_at(previous.rev, path)
-    if source is None:  # new since the revision: nothing to compare with
+    if source is None or same_spec(source, current):  # new, or unchanged, since the revision
         return None, ()
     name = f"{previous.rev}:{path}"
     try:
@@ -333,24 +340,34 @@ def _build_one(
     strict: bool,
     previous: Previous,
     captured: Captured | None = None,
-) -> Sequence[Diagnostic]:
-    """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included."""
-    from journalgen.compiler import compile_bundle, plan_for, previous_warnings
+    paired: Paired | None = None,
+    drop_state: bool = False,
+) -> Built:
+    """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included.
+
+    ``captured`` is the state given with ``--state FILE``, ``paired`` those of ``--states DIR``
+    by tenant. Only the files that differ from the bundle already there are written, and none
+    while that bundle stands as built (see :func:`_write_bundle`).
+    """
+    from journalgen.compiler import plan_for, previous_warnings
     from journalgen.diagnostics import promote_warnings
-    from journalgen.write import refuse_links, write_files
+    from journalgen.write import refuse_links
 
     try:
         checked = check_file(str(path), strict=strict)
     except SpecError as exc:
-        return exc.diagnostics
-    old, problems = _earlier(path, previous)
+        return Built(exc.diagnostics)
+    old, problems = _earlier(path, previous, checked.source)
     if problems:
-        return [*checked.warnings, *problems]
+        return Built([*checked.warnings, *problems])
     found = list(checked.warnings)
     if old is not None:
         other = _other_tenant(checked, old)
         found += promote_warnings(other) if strict else other
         found += previous_warnings(checked, old, strict=strict)
+    if paired is not None:
+        captured, unpaired = paired.state_of(checked)
+        found += promote_warnings(unpaired) if strict else unpaired
     against = None
     if captured is not None:
         from journalgen.live import plan_against
@@ -359,18 +376,203 @@ def _build_one(
         # apply.ps1 would stop on the state's errors in its preflight: no bundle to approve.
         found += promote_warnings(against.problems) if strict else against.problems
     if has_errors(found):
-        return found
+        return Built(found)
     folder = out_dir / path.stem
     linked = refuse_links(folder, out_dir)  # again: a link may have appeared since build() looked
     if linked:
-        return [*found, *linked]
+        return Built([*found, *linked])
+    return _write_bundle(
+        folder, checked, old, against, found, states_given=paired is not None, drop_state=drop_state
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What building one spec found, whether it wrote any file, and a note for the build's output."""
+
+    diagnostics: Sequence[Diagnostic]
+    wrote: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paired:
+    """The states of ``build --states DIR``, by tenant (its organization, casefolded)."""
+
+    folder: str
+    by_tenant: Mapping[str, Captured]
+    # Tenants whose state in the folder cannot be used, and why.
+    unusable: Mapping[str, str]
+
+    def state_of(self, checked: Checked) -> tuple[Captured | None, list[Diagnostic]]:
+        """The state of the spec's tenant, or why there is none (JG043 error, JG040 warning)."""
+        organization = checked.resolved.organization
+        why = self.unusable.get(organization.casefold())
+        if why is not None:
+            message = f"not built, so its bundle is left as it is: {why}"
+            return None, _at_tenant(checked, "JG043", message)
+        state = self.by_tenant.get(organization.casefold())
+        if state is None:
+            message = (
+                f"no state in {self.folder} is for {organization}, so CHANGE.md shows no changes "
+                f"against the tenant; capture it into {self.folder} (journalgen capture-script "
+                f"--organization {organization})"
+            )
+            return None, _at_tenant(checked, "JG040", message)
+        return state, []
+
+
+def _at_tenant(checked: Checked, code: str, message: str) -> list[Diagnostic]:
+    """``message`` at the spec's ``tenant.organization``."""
+    from journalgen.compiler import locate
+    from journalgen.diagnostics import Finding
+    from journalgen.loader import load_yaml
+
+    finding = Finding(code, ("tenant", "organization"), message)
+    return locate(checked.file, load_yaml(checked.source, checked.file).index, [finding])
+
+
+def _write_bundle(
+    folder: Path,
+    checked: Checked,
+    old: Checked | None,
+    against: LivePlan | None,
+    found: list[Diagnostic],
+    *,
+    states_given: bool,
+    drop_state: bool,
+) -> Built:
+    """Write the files of the bundle in ``folder`` that differ from what it holds, if any.
+
+    A bundle that stands as built (:func:`_stands`) is left as it is when this build compares
+    with no earlier spec: an unchanged spec keeps the comparison and the changes against the
+    tenant it was approved with. A bundle built against a state that this build has none for is
+    left as it is (JG042), unless ``drop_state``; with ``--states`` that holds even while it
+    stands, since there the state folder decides the section.
+    """
+    from journalgen.bundle import (
+        BUNDLE_FILES,
+        described_state,
+        read_bundle,
+        recorded_manifest,
+        recorded_state,
+    )
+    from journalgen.compiler import compile_bundle
+    from journalgen.write import _sweep, write_files
+
+    existing, _ = read_bundle(folder)  # a file that cannot be read is written over, or JG024
+    recorded = recorded_manifest(existing)
+    held = recorded_state(recorded)
+    lost = held is not None and against is None
+    if (
+        old is None
+        and not (lost and states_given)
+        and _stands(folder, checked, existing, recorded, against)
+    ):
+        _sweep(folder, BUNDLE_FILES)  # what a killed build left beside the files it kept
+        return Built(found)
+    note = None
+    if held is not None and lost:
+        if not drop_state:
+            message = (
+                f"built against the state {described_state(held)}, and this build has no state "
+                "for its tenant, so the bundle is left as it is: rebuilding would drop the "
+                "changes against the tenant the board approved; give the states with "
+                "--states DIR (or --state FILE) to carry them over, or build with --drop-state "
+                "to drop them"
+            )
+            return Built([*found, Diagnostic(str(folder), 1, 1, "JG042", message)])
+        note = (
+            f"{folder}: built without the changes against the tenant of the state "
+            f"{described_state(held)} it held (--drop-state)"
+        )
+    fresh = compile_bundle(checked, old, against)
+    changed = {name: data for name, data in fresh.items() if existing.get(name) != data}
     try:
         # No fsync per file: build() makes everything durable once, at its end (see write.py).
-        write_files(folder, compile_bundle(checked, old, against), fsync=False)
+        if changed:
+            write_files(folder, changed, fsync=False)
     except OutputError as exc:
         # The write is all or nothing, so the other bundles are safe to build and report.
-        return [*found, Diagnostic(str(folder), 1, 1, "JG024", str(exc))]
-    return found
+        return Built([*found, Diagnostic(str(folder), 1, 1, "JG024", str(exc))])
+    _sweep(folder, BUNDLE_FILES)
+    return Built(found, wrote=bool(changed), note=note)
+
+
+def _stands(
+    folder: Path,
+    checked: Checked,
+    existing: Mapping[str, bytes],
+    recorded: Mapping[str, object],
+    against: LivePlan | None,
+) -> bool:
+    """Whether the bundle files ``existing`` are, byte for byte, what ``check`` accepts for
+    ``checked`` given what their manifest records, and their changes against the tenant are what
+    ``against``'s state gives (when there is one).
+    """
+    from journalgen.bundle import expected_bundle, recorded_state, verify_state_section
+    from journalgen.plan import spec_sha256
+
+    if recorded.get("spec_sha256") != spec_sha256(checked.source):
+        return False  # the spec changed: no need to compile what it was
+    held = recorded_state(recorded)
+    if against is not None and (held is None or held.get("sha256") != against.state.sha256):
+        return False
+    expected = expected_bundle(checked, existing, recorded)
+    if any(existing.get(name) != data for name, data in expected.items()):
+        return False
+    if against is None or held is None:
+        return True
+    change = existing["CHANGE.md"]
+    return not verify_state_section(checked, folder / "CHANGE.md", change, held, [against.state])
+
+
+def _pair_states(outcome: Outcome, folder: str) -> Paired:
+    """The states of ``--states`` ``folder`` by tenant; each state that cannot be used is
+    reported in ``outcome``, and its tenant, when it can be read, gets no bundle (JG043).
+    """
+    names = _states_in(folder)
+    loaded = _load_states(outcome, names)
+    tenants: dict[str, list[Captured]] = {}
+    for captured in loaded:
+        tenants.setdefault(captured.state.organization.casefold(), []).append(captured)
+    unusable: dict[str, str] = {}
+    for tenant, several in tenants.items():
+        if len(several) < 2:
+            continue
+        files = ", ".join(s.file for s in several)
+        organization = several[0].state.organization
+        unusable[tenant] = f"{len(several)} states in {folder} are for {organization}: {files}"
+        for captured in several:
+            message = (
+                f"{len(several)} states in {folder} are for {organization} ({files}); a spec is "
+                "paired with the one state of its tenant: keep one, the capture CHANGE.md "
+                "should show"
+            )
+            at = captured.at(("organization",))
+            outcome.add(captured.file, [Diagnostic.at(captured.file, at, "JG041", message)])
+    read = {captured.file for captured in loaded}
+    for name in names:
+        named = _state_organization(name) if name not in read else None
+        if named is not None:
+            # Its tenant's bundle stays as approved rather than lose its section to a typo.
+            unusable[named.casefold()] = f"its state {name} has errors (reported there)"
+    by_tenant = {t: s[0] for t, s in tenants.items() if t not in unusable}
+    return Paired(folder, by_tenant, unusable)
+
+
+def _state_organization(name: str) -> str | None:
+    """The organization a state file names, read from its JSON alone; ``None`` when it cannot tell."""
+    import contextlib
+    import json
+
+    from journalgen.state import MAX_BYTES
+
+    with contextlib.suppress(SpecError, ValueError):
+        data = json.loads(_read_limited(Path(name), MAX_BYTES, "file").decode("utf-8-sig"))
+        organization = data.get("organization") if isinstance(data, dict) else None
+        return organization if isinstance(organization, str) and organization else None
+    return None
 
 
 def build(
@@ -381,13 +583,17 @@ def build(
     previous: str | None = None,
     previous_rev: str | None = None,
     state: str | None = None,
+    states_dir: str | None = None,
+    drop_state: bool = False,
     jobs: int = 1,
 ) -> Outcome:
     """Compile each spec into ``out_dir/<stem>/``, one at a time.
 
     A bad spec, or a bundle that cannot be written, is reported and the next spec built. A
     bundle folder or file that is a link, or lies outside ``out_dir``, stops the build before
-    anything is written.
+    anything is written. ``states_dir`` pairs each spec with the state of its tenant there; a
+    state with errors stops only its tenant's bundle. A bundle that already holds what the spec
+    compiles to is not written again (see :func:`_write_bundle`).
     """
     paths = list(paths)
     _files_only(paths, "build")
@@ -398,6 +604,16 @@ def build(
     _unique_stems(specs)
     if previous is not None and previous_rev is not None:
         raise UsageError("give --previous or --previous-rev, not both")
+    if state is not None and states_dir is not None:
+        raise UsageError(
+            "give --state FILE or --states DIR, not both: --state is for one spec, --states "
+            "pairs each spec with the state of its tenant"
+        )
+    if drop_state and (state is not None or states_dir is not None):
+        raise UsageError(
+            "give --drop-state or --state/--states, not both: --drop-state builds without a "
+            "state the bundles that were built against one"
+        )
     if previous is not None and len(specs) != 1:
         raise UsageError(
             "--previous compares one spec with its earlier version; give one spec, "
@@ -428,6 +644,7 @@ def build(
             outcome.files.append(state)
             outcome.add(state, exc.diagnostics)
             return outcome
+    paired = None if states_dir is None else _pair_states(outcome, states_dir)
     clashing: dict[str, list[Diagnostic]] = {}
     if len(specs) > 1:
         # Specs for one tenant must not clash; a spec that does is not built. Only specs that
@@ -454,7 +671,13 @@ def build(
             outcome.failed.append(shown_path(spec))
         return outcome
     work = functools.partial(
-        _build_one, out_dir=out_dir, strict=strict, previous=earlier, captured=captured
+        _build_one,
+        out_dir=out_dir,
+        strict=strict,
+        previous=earlier,
+        captured=captured,
+        paired=paired,
+        drop_state=drop_state,
     )
     todo = [path for path in specs if str(path) not in clashing]
     results = iter(zip(todo, in_order(work, todo, jobs), strict=True))
@@ -465,10 +688,13 @@ def build(
             if str(path) in clashing:
                 diagnostics: Sequence[Diagnostic] = clashing[str(path)]
             else:
-                _, diagnostics = next(results)
+                _, built = next(results)
+                diagnostics = built.diagnostics
+                wrote = wrote or built.wrote
+                if built.note is not None:
+                    outcome.notes.append(built.note)
             outcome.files.append(shown_path(path))
             outcome.add(shown_path(path), diagnostics)
-            wrote = wrote or not has_errors(diagnostics)
     except BaseException:
         sync_to_disk()  # what was written before the failure stays
         raise
@@ -505,8 +731,15 @@ def check(
     specs = list(expand_inputs(paths))
     _unique_stems(specs)
     given = _load_states(outcome, states)
-    pool = _dedupe([*given, *_load_states(outcome, _states_in(states_dir))])
-    required = frozenset(state.sha256 for state in given)
+    folder = _load_states(outcome, _states_in(states_dir))
+    pool = _dedupe([*given, *folder])
+    # A state given by name, or the only state of its tenant in the folder (as build --states
+    # pairs them), is the tenant's state: a bundle built against another one is out of date.
+    # Several states of one tenant in a folder are a pool: none of them is "the" state.
+    tenants = Counter(state.state.organization.casefold() for state in folder)
+    required = frozenset(state.sha256 for state in given) | frozenset(
+        state.sha256 for state in folder if tenants[state.state.organization.casefold()] == 1
+    )
     work = functools.partial(
         _check_one, out_dir=out_dir, strict=strict, states=pool, required=required
     )
@@ -862,3 +1095,126 @@ def import_state(
         undecided = live.undecided_lines(against)
     _write_spec(output, text)
     return Imported(text, remaining, summary, problems, undecided)
+
+
+@dataclass(frozen=True, slots=True)
+class Rehearsed:
+    """``rehearse``'s result: the diagnostics, the report as text or JSON, and whether it passed."""
+
+    outcome: Outcome
+    text: str | None
+    passed: bool
+
+
+def _faults(fail_write: int | None, throttle: str | None) -> dict[str, object]:
+    """The simulator's fault plan for ``--fail-write K`` and ``--throttle N[:T]``."""
+    faults: dict[str, object] = {}
+    if fail_write is not None:
+        faults["fail_write"] = fail_write
+    if throttle is not None:
+        at, _, times = throttle.partition(":")
+        if not (at.isdigit() and int(at) > 0 and (not times or (times.isdigit() and int(times) > 0))):
+            raise UsageError(
+                f"--throttle {throttle}: give the call to throttle from, N or N:T (T calls)"
+            )
+        faults["throttle"] = {"at": int(at), "times": int(times or 1)}
+    return faults
+
+
+def _shell(shell: str) -> str:
+    """The PowerShell program to rehearse with, or the usage error that says how to get it."""
+    import shutil
+
+    from journalgen.simulator import INSTALL_HINT, find_pwsh
+
+    if shell == "pwsh":
+        found = find_pwsh()
+        if found is None:
+            raise UsageError(INSTALL_HINT)
+        return found
+    found = shutil.which("powershell")
+    if found is None:
+        raise UsageError(
+            "Windows PowerShell 5.1 (powershell.exe) was not found; it ships with Windows only. "
+            "Use --shell pwsh."
+        )
+    return found
+
+
+def rehearse(
+    spec: str,
+    state: str,
+    fmt: str,
+    *,
+    out_dir: Path | None = None,
+    shell: str = "pwsh",
+    fail_write: int | None = None,
+    throttle: str | None = None,
+) -> Rehearsed:
+    """Run ``spec``'s scripts under PowerShell against the simulator seeded with ``state``."""
+    import json
+    import tempfile
+
+    from journalgen import live
+    from journalgen import rehearse as rehearsal
+    from journalgen.bundle import compare_bundle
+    from journalgen.compiler import compile_bundle, plan_for
+    from journalgen.emit import engine_sha256
+    from journalgen.state import MAX_BYTES, load_state
+
+    _files_only([spec], "rehearse")
+    outcome = Outcome(files=[spec, state])
+    if not _pinned(outcome):
+        return Rehearsed(outcome, None, False)
+    faults = _faults(fail_write, throttle)
+    program = _shell(shell)
+    try:
+        checked = check_file(spec)
+    except SpecError as exc:
+        outcome.add(spec, exc.diagnostics)
+        return Rehearsed(outcome, None, False)
+    outcome.add(spec, checked.warnings)
+    try:
+        raw = _read_limited(Path(state), MAX_BYTES, "file")
+        captured = load_state(raw, state)
+    except SpecError as exc:
+        outcome.add(state, exc.diagnostics)
+        return Rehearsed(outcome, None, False)
+    plan = plan_for(checked)
+    if out_dir is not None:
+        folder = out_dir / Path(spec).stem
+        rebuild = f"journalgen build {spec} --out-dir {out_dir}"
+        found = compare_bundle(checked, folder, rebuild=rebuild).diagnostics
+        outcome.add(spec, found)
+        if has_errors(found):
+            return Rehearsed(outcome, None, False)
+    against = live.plan_against(plan, captured)
+    outcome.add(state, against.problems)
+    tenant, assumptions = rehearsal.seed_state(
+        json.loads(raw.decode("utf-8-sig")), plan.resolved.ndr.address
+    )
+    done = rehearsal.Rehearsal(
+        spec_name=plan.spec_name,
+        spec_sha256=plan.spec_sha256,
+        engine_sha256=engine_sha256(),
+        state=against.about_state(),
+        shell=shell,
+        powershell=None,
+        faults=faults,
+        plan=against,
+        assumptions=assumptions,
+    )
+    with tempfile.TemporaryDirectory(prefix="journalgen-rehearsal-") as temporary:
+        work = Path(temporary)
+        if out_dir is None:
+            folder = work / Path(spec).stem
+            folder.mkdir()
+            for name, data in compile_bundle(checked).items():
+                (folder / name).write_bytes(data)
+        (work / "tenant").mkdir()
+        request = rehearsal.Request(folder, plan, against, tenant, faults)
+        rehearsal.rehearse(request, done, program, work / "tenant")
+    passed = done.ok and outcome.ok
+    if fmt == "json":
+        return Rehearsed(outcome, rehearsal.as_json(done, outcome.diagnostics), passed)
+    return Rehearsed(outcome, rehearsal.text(done, outcome.diagnostics), passed)

@@ -144,6 +144,26 @@ def read_bundle(folder: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
     return built, unreadable
 
 
+def recorded_manifest(found: Mapping[str, bytes]) -> dict[str, object]:
+    """What the manifest.json among a bundle's files ``found`` records; empty when unreadable."""
+    with contextlib.suppress(ValueError, TypeError):
+        loaded = json.loads(found.get("manifest.json", b""))
+        if isinstance(loaded, dict):
+            return loaded
+    return {}
+
+
+def recorded_state(recorded: Mapping[str, object]) -> dict[str, object] | None:
+    """The state a manifest says CHANGE.md was built against (``None``: none)."""
+    about = recorded.get("state")
+    return about if isinstance(about, dict) else None
+
+
+def described_state(about: Mapping[str, object]) -> str:
+    """A state a manifest records, as a message names it: file, hash and capture time."""
+    return _describe(about)
+
+
 def cannot_read(path: Path, exc: OSError) -> Diagnostic:
     """JG031 for a bundle file or folder ``check`` cannot read."""
     reason = exc.strerror or type(exc).__name__

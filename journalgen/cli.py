@@ -183,6 +183,19 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     type=click.Path(dir_okay=False),
     help="A captured tenant state: CHANGE.md then shows what apply.ps1 would change in it.",
 )
+@click.option(
+    "--states",
+    "states_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of captured states (*.json, any names): each spec gets the changes against "
+    "the state of its tenant (its organization); a spec with none is a warning.",
+)
+@click.option(
+    "--drop-state",
+    is_flag=True,
+    help="Rebuild without a state the bundles that were built against one, dropping their "
+    "changes against the tenant (without it such a bundle is left as it is, an error).",
+)
 @strict_option
 @format_option
 @jobs_option
@@ -192,11 +205,16 @@ def build(
     previous: str | None,
     previous_rev: str | None,
     state: str | None,
+    states_dir: str | None,
+    drop_state: bool,
     strict: bool,
     fmt: str,
     jobs: int,
 ) -> None:
-    """Compile SPECS (files or folders) into OUT_DIR/<spec name>/; bad specs are skipped, exit 1."""
+    """Compile SPECS (files or folders) into OUT_DIR/<spec name>/; bad specs are skipped, exit 1.
+
+    A bundle that already holds what its spec compiles to is left as it is, byte for byte.
+    """
     from pathlib import Path
 
     from journalgen import app
@@ -208,13 +226,21 @@ def build(
         previous=previous,
         previous_rev=previous_rev,
         state=state,
+        states_dir=states_dir,
+        drop_state=drop_state,
         jobs=jobs,
     )
     _emit(fmt, outcome, err=False)
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
     if fmt == "text" and not _refused(outcome):
+        # A state with errors fails too, but is no spec.
+        failed = [file for file in outcome.files if file in outcome.failed]
+        bad = [file for file in outcome.failed if file not in outcome.files]
+        unusable = f"; state(s) with errors: {', '.join(bad)}" if bad else ""
         click.echo(
-            f"built {len(outcome.files) - len(outcome.failed)} of {len(outcome.files)} "
-            f"spec(s) into {out_dir}",
+            f"built {len(outcome.files) - len(failed)} of {len(outcome.files)} "
+            f"spec(s) into {out_dir}{unusable}",
             err=True,
         )
     sys.exit(0 if outcome.ok else 1)
@@ -548,6 +574,78 @@ def plan(spec: str, state: str, fmt: str, exit_code: bool, detailed_exitcode: bo
     if planned.changed and (exit_code or detailed_exitcode):
         # A broken or wrong-tenant state is 1 above; drift is 2, so CI can tell them apart.
         sys.exit(2 if detailed_exitcode else 1)
+
+
+@main.command(short_help="Run the bundle's scripts against the simulator seeded with a state.")
+@click.argument("spec", type=click.Path())
+@click.option(
+    "--state",
+    "state",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The tenant to rehearse in, as captured (docs/state.md).",
+)
+@click.option(
+    "--out-dir",
+    "-d",
+    type=click.Path(file_okay=False),
+    help="Rehearse the bundle built in DIR/<spec name>/ (refused when check would reject it); "
+    "by default the spec is built in a temporary folder.",
+)
+@report_format_option("text for people; json for machines (docs/rehearse.md).")
+@click.option(
+    "--shell",
+    type=click.Choice(["pwsh", "powershell"]),
+    default="pwsh",
+    show_default=True,
+    help="PowerShell 7 (pwsh) or Windows PowerShell 5.1 (powershell).",
+)
+@click.option(
+    "--fail-write",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="The first apply's K-th write fails as Exchange's ServerSideError.",
+)
+@click.option(
+    "--throttle",
+    metavar="N[:T]",
+    help="From the first apply's N-th call on, T calls (1 by default) are throttled.",
+)
+def rehearse(
+    spec: str,
+    state: str,
+    out_dir: str | None,
+    fmt: str,
+    shell: str,
+    fail_write: int | None,
+    throttle: str | None,
+) -> None:
+    """Run apply.ps1 -WhatIf, apply.ps1, verify.ps1, apply.ps1 again and rollback.ps1 of SPEC
+    under PowerShell against journalgen's Exchange Online simulator, seeded with the tenant in
+    the --state file, and report what they did (docs/rehearse.md). Exit 0 when every check
+    passes, 1 when the rehearsal found a problem, 2 without PowerShell.
+    """
+    from pathlib import Path
+
+    from journalgen import app
+
+    rehearsed = app.rehearse(
+        spec,
+        state,
+        fmt,
+        out_dir=Path(out_dir) if out_dir else None,
+        shell=shell,
+        fail_write=fail_write,
+        throttle=throttle,
+    )
+    if rehearsed.text is None:
+        _emit(fmt, rehearsed.outcome, err=fmt == "text")
+        sys.exit(1)
+    click.echo(rehearsed.text, nl=False)
+    if fmt == "text":
+        _emit(fmt, rehearsed.outcome, err=True)
+    if not rehearsed.passed:
+        sys.exit(1)
 
 
 @main.command("import", short_help="Write a spec that adopts a captured tenant's journaling.")

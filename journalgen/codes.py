@@ -334,6 +334,40 @@ CODES: dict[str, Code] = {
             "would make build overwrite files elsewhere.",
             "journalgen",
         ),
+        Code(
+            "JG040",
+            W,
+            "build-no-state",
+            "build --states DIR found no captured state of the spec's tenant, so its CHANGE.md "
+            "shows no changes against the tenant; a board may expect them.",
+            "journalgen",
+        ),
+        Code(
+            "JG041",
+            E,
+            "states-one-tenant",
+            "Two state files in a --states folder are for one tenant: which capture CHANGE.md "
+            "should show is the operator's choice, not a guess by file name.",
+            "journalgen",
+        ),
+        Code(
+            "JG042",
+            E,
+            "state-section-would-drop",
+            "The bundle was built against a captured state and this build has none for it: "
+            "rebuilding would drop the changes against the tenant the board approved, so the "
+            "bundle is left as it is unless --drop-state says to drop them.",
+            "journalgen",
+        ),
+        Code(
+            "JG043",
+            E,
+            "tenant-state-unusable",
+            "The --states folder holds a state of the spec's tenant that cannot be used (it has "
+            "errors, or there are several): building without it would hide that, so the bundle "
+            "is left as it is.",
+            "journalgen",
+        ),
         # --- the spec's shape and values ---
         Code(
             "JG100",

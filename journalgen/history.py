@@ -1,4 +1,4 @@
-"""Earlier versions of specs, read from git for `build --previous-rev`."""
+"""Earlier versions of specs, read from git for `build --previous-rev`, and whether a spec changed since."""
 
 from __future__ import annotations
 
@@ -36,3 +36,12 @@ def spec_at(rev: str, path: Path) -> bytes | None:
     if done.returncode != 0:
         return None
     return done.stdout
+
+
+def same_spec(earlier: bytes, current: bytes) -> bool:
+    """Whether a spec is unchanged since a revision: the same bytes, but for git's CRLF/LF conversion.
+
+    git hands back a file as the repository stores it; a checkout with ``core.autocrlf`` holds
+    it with CRLF, which is no change to the spec.
+    """
+    return earlier == current or earlier.replace(b"\r\n", b"\n") == current.replace(b"\r\n", b"\n")
