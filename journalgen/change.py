@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import jinja2
 
 from journalgen import __version__
+from journalgen.compiler import Acknowledged
 from journalgen.diagnostics import Diagnostic, Finding
 from journalgen.diagram import flow, queue_words, render_flow
 from journalgen.emit import (
@@ -374,6 +375,7 @@ def render_change(
             hashes={name: hashlib.sha256(data).hexdigest() for name, data in scripts.items()},
             engine_sha256=engine_sha256(),
             warnings=warnings,
+            acknowledged=[w for w in warnings if isinstance(w, Acknowledged)],
             previous=previous,
             live=live,
             about_state=live.about_state() if live is not None else None,

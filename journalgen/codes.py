@@ -766,6 +766,22 @@ CODES: dict[str, Code] = {
             },
         ),
         Code(
+            "JG231",
+            W,
+            "acknowledgement-unmatched",
+            "An acknowledgement (acknowledge:) that matches no warning of the spec outlived what it accepted, or names the wrong code or place; left in, it would silently accept the next such warning.",
+            "journalgen",
+            example={"acknowledge": [{"code": "JG215", "reason": "Archive accepts no TLS check"}]},
+        ),
+        Code(
+            "JG232",
+            E,
+            "acknowledgement-refused",
+            "Only a warning of the spec's own checks (JG2xx, JG3xx) can be acknowledged, and each once: an error must be corrected, and an unknown code acknowledges nothing.",
+            "journalgen",
+            example={"acknowledge": [{"code": "JG214", "reason": "Archive accepts no TLS check"}]},
+        ),
+        Code(
             "JG301",
             E,
             "unknown-vendor",

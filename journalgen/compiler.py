@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from journalgen.checks import run_checks
+from journalgen.codes import CODES, Severity
 from journalgen.diagnostics import Diagnostic, Finding, has_errors, promote_warnings
 from journalgen.errors import SpecError
 from journalgen.loader import PositionIndex, load_yaml
 from journalgen.plan import Plan, build_plan
+from journalgen.pydantic_errors import dotted
 from journalgen.resolve import Resolved, resolve
+from journalgen.spec import Acknowledgement, Spec
 from journalgen.validation import validate_spec
 
 if TYPE_CHECKING:
@@ -37,17 +40,131 @@ def check_source(source: bytes, file: str, *, strict: bool = False) -> Checked:
     document = load_yaml(source, file)  # load: strict YAML, positions kept
     spec, findings = validate_spec(document.data)  # spec: the pydantic models
     resolved = None
+    accepted: dict[int, Acknowledgement] = {}
     if spec is not None:
         resolved, found = resolve(spec)  # resolve: presets and defaults, with origins
         findings += found
         if resolved is not None:
             findings += run_checks(resolved)  # checks: Microsoft's rules, with codes
-    diagnostics = locate(file, document.index, findings)
+        # acknowledge: warnings the spec accepts; a stale one only once every check has run
+        accepted, found = acknowledge(spec, findings, complete=resolved is not None)
+        findings += found
+    diagnostics = [
+        Acknowledged.of(d, accepted[n], findings[n].path) if n in accepted else d
+        for n, d in enumerate(locate(file, document.index, findings))
+    ]
     if strict:
-        diagnostics = promote_warnings(diagnostics)
+        kept = [d for d in diagnostics if isinstance(d, Acknowledged)]
+        rest = [d for d in diagnostics if not isinstance(d, Acknowledged)]
+        diagnostics = kept + promote_warnings(rest)
     if resolved is None or has_errors(diagnostics):
         raise SpecError(diagnostics)
     return Checked(file, source, resolved, tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged(Diagnostic):
+    """A warning the spec acknowledges: reported with the spec's reason (in its message, and as
+    ``acknowledged`` in JSON), and never made an error by ``--strict``.
+    """
+
+    reason: str = ""
+    warning: str = ""
+    """The warning's own message, without the acknowledgement."""
+    where: str = ""
+    """The spec key the warning is reported at (``archive.region``)."""
+
+    @classmethod
+    def of(cls, d: Diagnostic, ack: Acknowledgement, path: Sequence[str | int]) -> Acknowledged:
+        message = f"{d.message} (acknowledged: {ack.reason})"
+        return cls(
+            d.file, d.line, d.column, d.code, message, False, ack.reason, d.message, dotted(path)
+        )
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {**Diagnostic.as_dict(self), "acknowledged": self.reason}
+
+
+def _covers(ack: Acknowledgement, path: str) -> bool:
+    return ack.path is None or path == ack.path or path.startswith((f"{ack.path}.", f"{ack.path}["))
+
+
+def _refusal(code: str) -> str | None:
+    """Why ``code`` cannot be acknowledged, or ``None`` when it can."""
+    known = CODES.get(code)
+    if known is None:
+        return f"{code} is no journalgen code (docs/checks.md lists them)"
+    if known.severity is Severity.ERROR:
+        return f"{code} ({known.name}) is an error, and an error cannot be acknowledged: correct the spec"
+    if code == "JG231":
+        return (
+            "JG231 cannot be acknowledged: remove the acknowledgement that matches nothing instead"
+        )
+    if not code.startswith(("JG2", "JG3")):
+        return (
+            f"{code} ({known.name}) is not a warning of the spec's own checks; only those "
+            "(JG2xx, JG3xx) can be acknowledged"
+        )
+    return None
+
+
+def acknowledge(
+    spec: Spec, findings: Sequence[Finding], *, complete: bool
+) -> tuple[dict[int, Acknowledgement], list[Finding]]:
+    """Which of ``findings`` (by index) the spec's ``acknowledge:`` entries accept, and the
+    findings about those entries: refused ones (JG232) and, when ``complete`` (every check ran),
+    ones that match no warning (JG231).
+
+    Each warning goes to the narrowest entry that covers it (the longest path), so an entry
+    that another makes redundant is reported too.
+    """
+    problems: list[Finding] = []
+    usable: list[tuple[int, Acknowledgement]] = []
+    first: dict[tuple[str, str | None], int] = {}
+    for i, ack in enumerate(spec.acknowledge):
+        refusal = _refusal(ack.code)
+        if refusal is None and (ack.code, ack.path) in first:
+            earlier = first[(ack.code, ack.path)]
+            refusal = f"{_what(ack)} is acknowledged already (acknowledge[{earlier}]); remove one"
+        if refusal is not None:
+            problems.append(Finding("JG232", ("acknowledge", i, "code"), refusal))
+            continue
+        first[(ack.code, ack.path)] = i
+        usable.append((i, ack))
+    accepted: dict[int, Acknowledgement] = {}
+    used: set[int] = set()
+    for n, finding in enumerate(findings):
+        if CODES[finding.code].severity is not Severity.WARNING:
+            continue
+        path = dotted(finding.path)
+        covering = [(i, a) for i, a in usable if a.code == finding.code and _covers(a, path)]
+        if covering:
+            i, ack = max(covering, key=lambda item: len(item[1].path or ""))
+            accepted[n] = ack
+            used.add(i)
+    if complete:
+        for i, ack in usable:
+            if i not in used:
+                problems.append(Finding("JG231", ("acknowledge", i), _stale(ack, findings)))
+    return accepted, problems
+
+
+def _what(ack: Acknowledgement) -> str:
+    return ack.code if ack.path is None else f"{ack.code} at {ack.path}"
+
+
+def _stale(ack: Acknowledgement, findings: Sequence[Finding]) -> str:
+    places = sorted({dotted(f.path) for f in findings if f.code == ack.code})
+    if any(_covers(ack, place) for place in places):
+        return (
+            f"the acknowledgement of {_what(ack)} is redundant: a narrower one acknowledges "
+            f"each {ack.code} it covers; remove it"
+        )
+    reported = f" ({ack.code} is reported at {', '.join(places)})" if places else ""
+    return (
+        f"the acknowledgement of {_what(ack)} matches no warning of this spec{reported}; "
+        "remove it, or correct its code or path"
+    )
 
 
 def compile_bundle(

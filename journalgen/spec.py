@@ -368,6 +368,28 @@ class Change(_Model):
     """Why the change is made, at most 1024 characters."""
 
 
+class Acknowledgement(_Model):
+    """A warning of journalgen's checks that the spec accepts, and why: it is still reported,
+    marked acknowledged with the reason, and shown to the change board in CHANGE.md, but no
+    longer fails `--strict`. Errors cannot be acknowledged. An acknowledgement that matches no
+    warning is reported itself (JG231), so none outlives what it accepted. Never sent to Exchange.
+    """
+
+    code: Annotated[str, Field(pattern=r"^JG[0-9]{3}$"), journalgen_only(example="JG305")]
+    """The warning's code, e.g. `JG305`: a warning of the spec's own checks (JG2xx, JG3xx)."""
+    path: Annotated[
+        Annotated[str, Field(pattern=r"^[a-z_]+(\[[0-9]+\])?(\.[a-z_]+(\[[0-9]+\])?)*$")] | None,
+        journalgen_only(example="archive.region"),
+    ] = None
+    """Where the warning is reported, as a spec key (`archive.region`, `journal_rules[1]`): the
+    acknowledgement then covers the code there and inside it only. Default: every place."""
+    reason: Annotated[
+        Annotated[Text, Field(max_length=256)],
+        journalgen_only(example="EU smart hosts checked in the Mimecast console (CHG0012345)"),
+    ]
+    """Why the warning is accepted, at most 256 characters; shown in CHANGE.md and with the warning."""
+
+
 class Spec(_Model):
     """A journalgen tenant spec, format version 1."""
 
@@ -392,6 +414,8 @@ class Spec(_Model):
     ndr: Ndr
     limits: Limits = Limits()
     retire: Retire = Retire()
+    acknowledge: Items[Acknowledgement] = ()
+    """Each warning goes to the narrowest entry that covers it (the longest `path`)."""
 
 
 @dataclass(frozen=True, slots=True)

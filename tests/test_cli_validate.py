@@ -306,3 +306,9 @@ def test_a_huge_file_is_refused_after_reading_only_past_the_limit(tmp_path: Path
     result = CliRunner().invoke(main, ["validate", str(big)])
     assert result.exit_code == 1
     assert f"{big}:1:1: error[JG004]: file is larger than {MAX_BYTES} bytes" in result.output
+
+
+def test_a_sample_with_an_acknowledged_warning_passes_strict_and_still_shows_it() -> None:
+    result = run("validate", "--strict", str(ROOT / "samples" / "wingtip-mimecast-eu.yaml"))
+    assert result.exit_code == 0, result.stdout
+    assert "warning[JG305]" in result.stdout and "(acknowledged: " in result.stdout

@@ -59,6 +59,8 @@ def _with_example(path: str, value: Any) -> dict[str, Any]:
     *parents, key = path.split(".")
     if parents and parents[0] == "journal_rules[]":
         return {"journal_rules": [{"name": "Journal all mail", key: value}]}
+    if parents and parents[0] == "acknowledge[]":
+        return {"acknowledge": [{"code": "JG305", "reason": "Checked", key: value}]}
     overrides: dict[str, Any] = {key: value}
     for parent in reversed(parents):
         overrides = {parent: overrides}
