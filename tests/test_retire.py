@@ -304,7 +304,7 @@ def test_change_document_of_a_retiring_spec_says_what_is_removed() -> None:
         "# Change request: Journal all mail of contoso.com to Cloudflare Email Security "
         "(journaling.mxrecord.io); 3 retired object(s) removed if present"
     )
-    assert "Then remove 3 retired object(s) from the tenant" in change
+    assert "Then remove the 3 object(s) the spec retires, where the tenant still has them" in change
     assert "**Removal**" in change
 
 
