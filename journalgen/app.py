@@ -15,9 +15,11 @@ from journalgen.errors import OutputError, PinError, SpecError, UsageError
 
 if TYPE_CHECKING:
     from journalgen.bundle import Comparison
+    from journalgen.change import Parallel
     from journalgen.compiler import Checked
     from journalgen.importer import ImportRequest
     from journalgen.live import LivePlan
+    from journalgen.rehearse import Record
     from journalgen.scaffold import Ask, InitRequest
     from journalgen.state import Captured
     from journalgen.tenants import Claims
@@ -185,14 +187,19 @@ def _organization(path: Path) -> str | None:
     return organization.casefold() if isinstance(organization, str) else None
 
 
-def _claims_one(path: Path, *, strict: bool) -> Claims | None:
-    """What one spec claims in its tenant, or nothing when it has errors (reported later)."""
+def _claims_one(path: Path, *, strict: bool) -> tuple[Claims | None, Parallel | None]:
+    """What one spec claims in its tenant, and what the other specs' CHANGE.md say of it (a
+    parallel run); nothing when it has errors (reported later).
+    """
+    from journalgen.change import Parallel
+    from journalgen.compiler import plan_for
     from journalgen.tenants import Claims
 
     try:
-        return Claims.of(check_file(str(path), strict=strict))
+        checked = check_file(str(path), strict=strict)
     except SpecError:
-        return None
+        return None, None
+    return Claims.of(checked), Parallel.of(plan_for(checked))
 
 
 SCHEMA_FILE = "journalgen-spec-v1.schema.json"
@@ -287,6 +294,79 @@ def in_order(work: Callable[[Path], T], specs: Sequence[Path], jobs: int) -> Ite
 
 
 @dataclass(frozen=True, slots=True)
+class Runs:
+    """The parallel runs among the specs given to ``build`` or ``check``: for each spec, the
+    other specs given for its tenant (``tenant.organization``, casefolded as tenants.py does).
+    """
+
+    others: Mapping[str, tuple[Parallel, ...]]
+    # Specs given by file name with no other spec of their tenant, and the specs of a tenant
+    # one of whose specs has errors: the specs given do not tell their parallel run.
+    untold: frozenset[str]
+    together: str
+    """The command that builds the specs given together."""
+
+    def of(self, path: Path) -> tuple[Parallel, ...] | None:
+        """The other specs of the tenant of ``path``; ``None`` when the specs given do not tell."""
+        return None if str(path) in self.untold else self.others.get(str(path), ())
+
+
+def _parallel_runs(
+    paths: Sequence[str],
+    specs: Sequence[Path],
+    out_dir: Path,
+    jobs: int,
+    read_by_build: tuple[Sequence[str | None], Mapping[Path, Parallel | None]] | None = None,
+) -> Runs:
+    """Which specs among ``specs`` (``paths`` expanded) journal one tenant, from the YAML alone
+    first, so the full front end runs again only for specs that share their tenant.
+    ``read_by_build``: each spec's organization and, for those that share one, its record, as
+    build's clash pass found them.
+    """
+    files = {Path(raw) for raw in paths if not Path(raw).is_dir()}
+    if read_by_build is not None:
+        organizations, read = read_by_build
+    elif len(specs) > 1:
+        organizations, read = list(in_order(_organization, specs, jobs)), {}
+    else:
+        organizations, read = [None] * len(specs), {}
+    counts = Counter(org for org in organizations if org is not None)
+    tenants: dict[str, list[Path]] = {}
+    untold = set()
+    for spec, org in zip(specs, organizations, strict=True):
+        if org is not None and counts[org] > 1:
+            tenants.setdefault(org, []).append(spec)
+        elif spec in files:
+            untold.add(str(spec))
+    if read_by_build is None:
+        shared = [spec for group in tenants.values() for spec in group]
+        read = dict(zip(shared, in_order(_parallel_one, shared, jobs), strict=True))
+    others: dict[str, tuple[Parallel, ...]] = {}
+    for group in tenants.values():
+        found = [read[spec] for spec in group]
+        known = [p for p in found if p is not None]
+        for spec, mine in zip(group, found, strict=True):
+            if mine is None or len(known) < len(found):
+                untold.add(str(spec))  # a spec of the tenant has errors: reported, and untold
+            else:
+                rest = (p for p in known if p is not mine)
+                others[str(spec)] = tuple(sorted(rest, key=lambda p: p.spec_name))
+    together = f"journalgen build {' '.join(paths)} --out-dir {out_dir}"
+    return Runs(others, frozenset(untold), together)
+
+
+def _parallel_one(path: Path) -> Parallel | None:
+    """What the CHANGE.md of another spec of the tenant says of this one; ``None`` on errors."""
+    from journalgen.change import Parallel
+    from journalgen.compiler import plan_for
+
+    try:
+        return Parallel.of(plan_for(check_file(str(path))))
+    except SpecError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Previous:
     """What ``build`` compares each spec with: one earlier spec, or each spec at a git revision."""
 
@@ -342,11 +422,13 @@ def _build_one(
     captured: Captured | None = None,
     paired: Paired | None = None,
     drop_state: bool = False,
+    rehearse_with: str | None = None,
+    runs: Runs | None = None,
 ) -> Built:
     """Write one spec's bundle, unless it has errors; its diagnostics, a failed write included.
 
     ``captured`` is the state given with ``--state FILE``, ``paired`` those of ``--states DIR``
-    by tenant. Only the files that differ from the bundle already there are written, and none
+    by tenant, ``runs`` the parallel runs among the specs given. Only the files that differ from the bundle already there are written, and none
     while that bundle stands as built (see :func:`_write_bundle`).
     """
     from journalgen.compiler import plan_for, previous_warnings
@@ -381,8 +463,24 @@ def _build_one(
     linked = refuse_links(folder, out_dir)  # again: a link may have appeared since build() looked
     if linked:
         return Built([*found, *linked])
+    record = None
+    if rehearse_with is not None and captured is not None and against is not None:
+        from journalgen.rehearse import for_build
+
+        # A rehearsal that fails leaves no bundle to approve: nothing is written (JG037).
+        record, failed = for_build(checked, captured, against, rehearse_with)
+        if failed:
+            return Built([*found, *failed])
     return _write_bundle(
-        folder, checked, old, against, found, states_given=paired is not None, drop_state=drop_state
+        folder,
+        checked,
+        old,
+        against,
+        found,
+        states_given=paired is not None,
+        drop_state=drop_state,
+        rehearsal=record,
+        parallel=None if runs is None else runs.of(path),
     )
 
 
@@ -441,6 +539,8 @@ def _write_bundle(
     *,
     states_given: bool,
     drop_state: bool,
+    rehearsal: Record | None = None,
+    parallel: Sequence[Parallel] | None = None,
 ) -> Built:
     """Write the files of the bundle in ``folder`` that differ from what it holds, if any.
 
@@ -448,7 +548,9 @@ def _write_bundle(
     with no earlier spec: an unchanged spec keeps the comparison and the changes against the
     tenant it was approved with. A bundle built against a state that this build has none for is
     left as it is (JG042), unless ``drop_state``; with ``--states`` that holds even while it
-    stands, since there the state folder decides the section.
+    stands, since there the state folder decides the section. ``parallel`` are the other specs
+    given for the tenant; ``None``: the specs given do not tell, so the bundle keeps the parallel
+    run its manifest records.
     """
     from journalgen.bundle import (
         BUNDLE_FILES,
@@ -456,6 +558,7 @@ def _write_bundle(
         read_bundle,
         recorded_manifest,
         recorded_state,
+        settled_parallel,
     )
     from journalgen.compiler import compile_bundle
     from journalgen.write import _sweep, write_files
@@ -467,7 +570,8 @@ def _write_bundle(
     if (
         old is None
         and not (lost and states_given)
-        and _stands(folder, checked, existing, recorded, against)
+        and (rehearsal is None or recorded.get("rehearsal") == rehearsal.as_manifest())
+        and _stands(folder, checked, existing, recorded, against, parallel)
     ):
         _sweep(folder, BUNDLE_FILES)  # what a killed build left beside the files it kept
         return Built(found)
@@ -486,7 +590,14 @@ def _write_bundle(
             f"{folder}: built without the changes against the tenant of the state "
             f"{described_state(held)} it held (--drop-state)"
         )
-    fresh = compile_bundle(checked, old, against)
+    others = settled_parallel(recorded, parallel)
+    if parallel is None and others:
+        kept = (
+            f"{folder}: kept the parallel run its manifest records, on its word: "
+            f"{', '.join(o.spec_name for o in others)}; build the specs folder to derive it again"
+        )
+        note = kept if note is None else f"{note}; {kept}"
+    fresh = compile_bundle(checked, old, against, rehearsal=rehearsal, parallel=others)
     changed = {name: data for name, data in fresh.items() if existing.get(name) != data}
     try:
         # No fsync per file: build() makes everything durable once, at its end (see write.py).
@@ -505,6 +616,7 @@ def _stands(
     existing: Mapping[str, bytes],
     recorded: Mapping[str, object],
     against: LivePlan | None,
+    parallel: Sequence[Parallel] | None = None,
 ) -> bool:
     """Whether the bundle files ``existing`` are, byte for byte, what ``check`` accepts for
     ``checked`` given what their manifest records, and their changes against the tenant are what
@@ -518,7 +630,7 @@ def _stands(
     held = recorded_state(recorded)
     if against is not None and (held is None or held.get("sha256") != against.state.sha256):
         return False
-    expected = expected_bundle(checked, existing, recorded)
+    expected = expected_bundle(checked, existing, recorded, parallel)
     if any(existing.get(name) != data for name, data in expected.items()):
         return False
     if against is None or held is None:
@@ -586,6 +698,7 @@ def build(
     states_dir: str | None = None,
     drop_state: bool = False,
     jobs: int = 1,
+    rehearse: bool = False,
 ) -> Outcome:
     """Compile each spec into ``out_dir/<stem>/``, one at a time.
 
@@ -614,6 +727,14 @@ def build(
             "give --drop-state or --state/--states, not both: --drop-state builds without a "
             "state the bundles that were built against one"
         )
+    rehearse_with = None
+    if rehearse:
+        if state is None and states_dir is None:
+            raise UsageError(
+                "--rehearse runs the scripts against a captured tenant: give --state FILE or "
+                "--states DIR"
+            )
+        rehearse_with = _shell("pwsh")
     if previous is not None and len(specs) != 1:
         raise UsageError(
             "--previous compares one spec with its earlier version; give one spec, "
@@ -646,6 +767,8 @@ def build(
             return outcome
     paired = None if states_dir is None else _pair_states(outcome, states_dir)
     clashing: dict[str, list[Diagnostic]] = {}
+    organizations: list[str | None] = [None] * len(specs)
+    read: dict[Path, Parallel | None] = {}
     if len(specs) > 1:
         # Specs for one tenant must not clash; a spec that does is not built. Only specs that
         # share their organization with another can clash, and reading the YAML alone tells
@@ -658,8 +781,9 @@ def build(
             for spec, org in zip(specs, organizations, strict=True)
             if org is not None and counts[org] > 1
         ]
-        found = in_order(functools.partial(_claims_one, strict=strict), shared, jobs)
-        clashing = _clashes_by_file([c for c in found if c is not None])
+        found = list(in_order(functools.partial(_claims_one, strict=strict), shared, jobs))
+        clashing = _clashes_by_file([c for c, _ in found if c is not None])
+        read = dict(zip(shared, (p for _, p in found), strict=True))  # the parallel runs too
     from journalgen.write import refuse_links, shown_path
 
     # A linked bundle folder or file would be written through: refused before anything is written.
@@ -678,6 +802,8 @@ def build(
         captured=captured,
         paired=paired,
         drop_state=drop_state,
+        rehearse_with=rehearse_with,
+        runs=_parallel_runs(paths, specs, out_dir, jobs, (organizations, read)),
     )
     todo = [path for path in specs if str(path) not in clashing]
     results = iter(zip(todo, in_order(work, todo, jobs), strict=True))
@@ -711,6 +837,7 @@ def check(
     jobs: int = 1,
     states: Sequence[str] = (),
     states_dir: str | None = None,
+    rehearse: bool = False,
 ) -> Outcome:
     """Compare each spec's bundle in ``out_dir`` with what the spec compiles to now.
 
@@ -741,7 +868,13 @@ def check(
         state.sha256 for state in folder if tenants[state.state.organization.casefold()] == 1
     )
     work = functools.partial(
-        _check_one, out_dir=out_dir, strict=strict, states=pool, required=required
+        _check_one,
+        out_dir=out_dir,
+        strict=strict,
+        states=pool,
+        required=required,
+        runs=_parallel_runs(paths, specs, out_dir, jobs),
+        rehearse_with=_shell("pwsh") if rehearse else None,
     )
     claims: list[Claims] = []
     built_against: list[tuple[str, str]] = []
@@ -802,12 +935,15 @@ def _check_one(
     strict: bool,
     states: Sequence[Captured] | None = None,
     required: frozenset[str] = frozenset(),
+    runs: Runs | None = None,
+    rehearse_with: str | None = None,
 ) -> tuple[Comparison | Sequence[Diagnostic], Claims | None]:
     """Every difference between one spec's bundle and what the spec compiles to now, and what
     the spec claims in its tenant.
 
     ``states`` are the states given to ``check`` (``None``: none given); ``required`` the hashes
-    of those given with ``--state`` rather than in a ``--states`` folder.
+    of those given with ``--state`` rather than in a ``--states`` folder; ``runs`` the parallel
+    runs among the specs given.
     """
     from journalgen.bundle import compare_bundle
     from journalgen.tenants import Claims
@@ -825,8 +961,24 @@ def _check_one(
     if linked:
         return linked, Claims.of(checked)
     found = compare_bundle(
-        checked, folder, rebuild=rebuild, states=states, required=required, strict=strict
+        checked,
+        folder,
+        rebuild=rebuild,
+        states=states,
+        required=required,
+        strict=strict,
+        parallel=None if runs is None else runs.of(path),
+        together=None if runs is None else runs.together,
     )
+    if rehearse_with is not None and not has_errors(found.diagnostics):
+        from journalgen.bundle import NOT_RUN_AGAIN
+        from journalgen.diagnostics import promote_warnings
+        from journalgen.rehearse import reproduce
+
+        again, note = reproduce(checked, folder, states or (), rehearse_with)
+        found.diagnostics += promote_warnings(again) if strict else again
+        found.notes = [n for n in found.notes if not n.endswith(NOT_RUN_AGAIN)]
+        found.notes += [note] if note is not None else []
     return found, Claims.of(checked)
 
 

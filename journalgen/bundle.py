@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journalgen import __version__
-from journalgen.change import change_record
+from journalgen.change import Parallel, change_record
 from journalgen.compiler import Checked, compile_bundle, plan_for
 from journalgen.diagnostics import Diagnostic, promote_warnings
 from journalgen.emit import engine_sha256
@@ -32,6 +32,10 @@ PREVIOUS_SECTION = re.compile(
 # ... and its comparison with a captured tenant state (--state) between these, likewise.
 STATE_SECTION = re.compile(
     rb"<!-- journalgen:state -->\n.*?<!-- /journalgen:state -->\n\n", re.DOTALL
+)
+# ... and its rehearsal (--rehearse) between these: `check` renders it again from the manifest.
+REHEARSAL_SECTION = re.compile(
+    rb"<!-- journalgen:rehearsal -->\n.*?<!-- /journalgen:rehearsal -->\n\n", re.DOTALL
 )
 
 
@@ -68,6 +72,9 @@ def manifest(
     artifacts: Mapping[str, bytes],
     previous: Mapping[str, object] | None = None,
     state: Mapping[str, object] | None = None,
+    rehearsal: Mapping[str, object] | None = None,
+    *,
+    parallel: Sequence[Parallel] = (),
 ) -> bytes:
     """The generator and its engine's hash, the spec's hash, its change request and each artifact's hash.
 
@@ -85,36 +92,67 @@ def manifest(
         payload["previous"] = dict(previous)
     if state is not None:
         payload["state"] = dict(state)
+    if rehearsal is not None:
+        payload["rehearsal"] = dict(rehearsal)
+    if parallel:
+        payload["parallel"] = [
+            dict(
+                zip(
+                    PARALLEL_KEYS,
+                    (p.spec_name, p.vendor, p.journal_address, p.spec_sha256),
+                    strict=True,
+                )
+            )
+            for p in sorted(parallel, key=lambda p: p.spec_name)
+        ]
     payload["artifacts"] = {name: sha256(data) for name, data in artifacts.items()}
     return (json.dumps(payload, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
 def expected_bundle(
-    checked: Checked, found: Mapping[str, bytes], recorded: Mapping[str, object]
+    checked: Checked,
+    found: Mapping[str, bytes],
+    recorded: Mapping[str, object],
+    parallel: Sequence[Parallel] | None = None,
 ) -> dict[str, bytes]:
     """What a bundle of ``checked`` must hold, given the files ``found`` in it and its manifest.
 
     A CHANGE.md built with ``--previous`` (or ``--state``) compares the spec with an earlier one
     (or a captured tenant state) that ``check`` does not have. It is accepted as it is when the
     rest of it is what the spec compiles to now and the manifest's hash still matches it, so
-    neither stale nor edited text gets through.
+    neither stale nor edited text gets through. ``parallel``: see :func:`settled_parallel`.
     """
-    fresh = compile_bundle(checked)
+    others = settled_parallel(recorded, parallel)
+    fresh = compile_bundle(checked, parallel=others)
     change = found.get("CHANGE.md")
     previous = recorded.get("previous")
     state = recorded.get("state")
+    rehearsal = recorded.get("rehearsal")
     hashes = recorded.get("artifacts")
     recorded_change = hashes.get("CHANGE.md") if isinstance(hashes, dict) else None
-    if (previous is None and state is None) or change is None or recorded_change is None:
+    if (
+        (previous is None and state is None and rehearsal is None)
+        or change is None
+        or recorded_change is None
+    ):
+        return fresh
+    if not (
+        isinstance(previous, dict | None)
+        and isinstance(state, dict | None)
+        and isinstance(rehearsal, dict | None)
+    ):
         return fresh
     change = with_line_endings_of(fresh["CHANGE.md"], change)
+    if sha256(change) != recorded_change and isinstance(rehearsal, dict):
+        # An edit inside the Rehearsal section: expect the section its record renders to, so
+        # that check names the edited line rather than the section's first.
+        change = _with_rendered_rehearsal(checked, change, rehearsal)
     if sha256(change) != recorded_change:
-        return fresh
-    if not isinstance(previous, dict | None) or not isinstance(state, dict | None):
         return fresh
     # The manifest names which sections the build added: exactly those are set aside.
     rest = change
-    for about, section in ((previous, PREVIOUS_SECTION), (state, STATE_SECTION)):
+    sections = ((previous, PREVIOUS_SECTION), (state, STATE_SECTION), (rehearsal, REHEARSAL_SECTION))
+    for about, section in sections:
         if about is not None:
             rest, found_section = section.subn(b"", rest)
             if not found_section:
@@ -123,7 +161,24 @@ def expected_bundle(
         return fresh
     files = {name: data for name, data in fresh.items() if name != "manifest.json"}
     files["CHANGE.md"] = change
-    return {**files, "manifest.json": manifest(plan_for(checked), files, previous, state)}
+    manifest_json = manifest(plan_for(checked), files, previous, state, rehearsal, parallel=others)
+    return {**files, "manifest.json": manifest_json}
+
+
+def _with_rendered_rehearsal(
+    checked: Checked, change: bytes, recorded: Mapping[str, object]
+) -> bytes:
+    """``change`` with its Rehearsal section replaced by what the ``recorded`` one renders to."""
+    from journalgen.rehearse import Record
+
+    record = Record.from_manifest(recorded)
+    found = REHEARSAL_SECTION.search(change)
+    if record is None or found is None:
+        return change
+    wanted = REHEARSAL_SECTION.search(compile_bundle(checked, rehearsal=record)["CHANGE.md"])
+    if wanted is None:
+        return change
+    return change[: found.start()] + wanted.group() + change[found.end() :]
 
 
 def read_bundle(folder: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
@@ -151,6 +206,42 @@ def recorded_manifest(found: Mapping[str, bytes]) -> dict[str, object]:
         if isinstance(loaded, dict):
             return loaded
     return {}
+
+
+# What a manifest records of each other spec of a parallel run, in Parallel's field order.
+PARALLEL_KEYS = ("spec", "vendor", "journal_address", "spec_sha256")
+
+
+def recorded_parallel(recorded: Mapping[str, object]) -> tuple[Parallel, ...]:
+    """The parallel run a manifest records: the other specs of the tenant its CHANGE.md names."""
+    about = recorded.get("parallel")
+    found = []
+    for item in about if isinstance(about, list) else ():
+        values = [item.get(key) for key in PARALLEL_KEYS] if isinstance(item, dict) else []
+        strings = [v for v in values if isinstance(v, str)]
+        if len(strings) != len(PARALLEL_KEYS):
+            return ()  # edited: CHANGE.md no longer matches its manifest, reported as such
+        found.append(Parallel(*strings))
+    return tuple(found)
+
+
+def _shown(parallel: Sequence[Parallel]) -> list[tuple[str, str, str]]:
+    return sorted(p.shown for p in parallel)
+
+
+def settled_parallel(
+    recorded: Mapping[str, object], known: Sequence[Parallel] | None
+) -> tuple[Parallel, ...]:
+    """The parallel run a bundle must show: ``known``, the other specs given for its tenant, or,
+    when the specs given do not tell (``None``), the one its manifest records.
+
+    While ``known`` says what the record says, the record stands with the hashes it holds: an
+    edit of another spec that CHANGE.md does not show leaves this bundle as it is.
+    """
+    record = recorded_parallel(recorded)
+    if known is None or _shown(known) == _shown(record):
+        return record
+    return tuple(sorted(known, key=lambda p: p.spec_name))
 
 
 def recorded_state(recorded: Mapping[str, object]) -> dict[str, object] | None:
@@ -196,6 +287,8 @@ def compare_bundle(
     states: Sequence[Captured] | None = None,
     required: Collection[str] = (),
     strict: bool = False,
+    parallel: Sequence[Parallel] | None = None,
+    together: str | None = None,
 ) -> Comparison:
     """Every difference between the bundle in ``folder`` and what ``checked`` compiles to now.
 
@@ -203,7 +296,9 @@ def compare_bundle(
     that differs only in CRLF/LF (as git converts them) passes, and so does a script that is the
     generated one followed by an Authenticode signature block; both are noted. ``states`` are the
     captured states given to ``check``, ``required`` the hashes of those given one by one: see
-    :func:`verify_state_section`.
+    :func:`verify_state_section`. ``parallel`` are the other specs given for the tenant (``None``:
+    the specs given do not tell, and the parallel run the manifest records is accepted, with a
+    warning), ``together`` the command that builds them with this one.
     """
     try:
         listing = sorted(p.name for p in folder.iterdir())
@@ -217,7 +312,14 @@ def compare_bundle(
     with contextlib.suppress(ValueError, TypeError):
         loaded = json.loads(built.get("manifest.json", b""))
         recorded = loaded if isinstance(loaded, dict) else {}
-    fresh = expected_bundle(checked, built, recorded)
+    record = recorded_parallel(recorded)
+    moved = parallel is not None and _shown(parallel) != _shown(record)
+    if moved and together is not None:
+        rebuild = together  # a build of this spec alone would keep the parallel run recorded
+    fresh = expected_bundle(checked, built, recorded, parallel)
+    drift = None
+    if parallel is not None and moved:
+        drift = _parallel_drift(checked, folder, built, recorded, parallel, fresh, rebuild)
     hashes = recorded.get("artifacts")
     hashes = hashes if isinstance(hashes, dict) else {}
     generator = recorded.get("generator")
@@ -228,7 +330,7 @@ def compare_bundle(
     for file, data in fresh.items():
         shown = str(folder / file)
         actual = built.get(file)
-        if actual is None and shown in cannot:
+        if (actual is None and shown in cannot) or (drift is not None and file in _PARALLEL_FILES):
             continue
         if actual is None:
             result.diagnostics.append(Diagnostic(shown, 1, 1, "JG022", f"missing; run: {rebuild}"))
@@ -269,6 +371,11 @@ def compare_bundle(
         result.diagnostics.append(Diagnostic(str(folder / "manifest.json"), 1, 1, "JG025", message))
     else:
         result.diagnostics.extend(stale)
+    if drift is not None:
+        result.diagnostics.append(drift)
+    elif parallel is None and record:
+        found = _unverified_parallel(checked, folder, built.get("CHANGE.md"), fresh, record)
+        result.diagnostics += promote_warnings(found) if strict else found
     for extra in listing:
         if extra not in fresh:
             message = "not generated by journalgen; delete it or keep it outside the bundle"
@@ -285,7 +392,183 @@ def compare_bundle(
                 checked, folder / "CHANGE.md", change, about, states, required
             )
             result.diagnostics += promote_warnings(found) if strict else found
+    about_rehearsal = recorded.get("rehearsal")
+    change = built.get("CHANGE.md")
+    if isinstance(about_rehearsal, dict) and change is not None:
+        change = with_line_endings_of(fresh["CHANGE.md"], change)
+        if change == fresh["CHANGE.md"]:
+            result.diagnostics += verify_rehearsal_section(
+                checked, folder, change, about_rehearsal, recorded_state(recorded), states, required
+            )
+            result.notes.append(f"{folder / 'CHANGE.md'}: {NOT_RUN_AGAIN}")
     return result
+
+
+# What check says of every Rehearsal section it verifies without running it.
+NOT_RUN_AGAIN = (
+    "its Rehearsal section was verified against its record, the engine, the spec and the state, "
+    "not run again (check --rehearse runs it)"
+)
+# ... and of one check --rehearse ran again, with the same result.
+RAN_AGAIN = "the same result as its Rehearsal section"
+
+
+def verify_rehearsal_section(
+    checked: Checked,
+    folder: Path,
+    change: bytes,
+    recorded: Mapping[str, object],
+    about_state: Mapping[str, object] | None,
+    states: Sequence[Captured] | None,
+    required: Collection[str] = (),
+) -> list[Diagnostic]:
+    """Whether CHANGE.md's Rehearsal section still speaks for this bundle, without running it.
+
+    ``recorded`` is manifest.json's ``rehearsal``. It must be a record journalgen writes, of a
+    rehearsal that passed, of this journalgen's engine, this spec and the state the bundle's
+    changes against the tenant come from; a state of the tenant given to ``check`` on its own
+    (its hash in ``required``) must be that state (JG036). The section must read exactly what
+    the record renders to (JG035).
+    """
+    from journalgen.rehearse import Record
+
+    path = folder / "CHANGE.md"
+    found = REHEARSAL_SECTION.search(change)
+    line = change.count(b"\n", 0, found.start()) + 1 if found is not None else 1
+    record = Record.from_manifest(recorded)
+    if record is None or found is None:
+        message = (
+            "manifest.json's rehearsal record is not one journalgen writes, so the Rehearsal "
+            "section cannot be verified; build again with --rehearse"
+        )
+        return [Diagnostic(str(folder / "manifest.json"), 1, 1, "JG036", message)]
+    stale: list[str] = []
+    if record.engine_sha256 != engine_sha256():
+        stale.append(
+            f"it rehearsed the engine {visible(record.engine_sha256)[:12]}..., not this "
+            f"journalgen's {engine_sha256()[:12]}..."
+        )
+    spec = plan_for(checked).spec_sha256
+    if record.spec_sha256 != spec:
+        stale.append(
+            f"it rehearsed the spec {visible(record.spec_sha256)[:12]}..., not {checked.file} "
+            f"({spec[:12]}...)"
+        )
+    rehearsed = _describe(record.state)
+    if about_state is None or about_state.get("sha256") != record.state.get("sha256"):
+        against = "no state" if about_state is None else f"the state {_describe(about_state)}"
+        stale.append(
+            f"it ran against the state {rehearsed}, and the changes against the tenant come "
+            f"from {against}"
+        )
+    tenant = checked.resolved.organization.casefold()
+    given = [s for s in states or () if s.state.organization.casefold() == tenant]
+    rehearsed_given = any(s.sha256 == record.state.get("sha256") for s in given)
+    if given and not rehearsed_given and any(s.sha256 in required for s in given):
+        listed = ", ".join(_describe(_about(s)) for s in given)
+        stale.append(
+            f"it ran against the state {rehearsed}, not against the one given for "
+            f"{checked.resolved.organization}: {listed}"
+        )
+    if not record.passed:
+        stale.append(f"it records a rehearsal that did not pass ({visible(record.result)})")
+    if stale:
+        message = (
+            "the rehearsal no longer speaks for this bundle: "
+            + "; ".join(stale)
+            + "; build again with --state FILE --rehearse and review the rehearsal"
+        )
+        return [Diagnostic(str(path), line, 1, "JG036", message)]
+    expected = compile_bundle(checked, rehearsal=record)["CHANGE.md"]
+    wanted = REHEARSAL_SECTION.search(expected)
+    if wanted is not None and found.group() != wanted.group():
+        at = _common_prefix(found.group(), wanted.group())
+        should = expected_line(wanted.group(), at).decode("utf-8", errors="replace")
+        where = found.start() + at
+        column = where - (change.rfind(b"\n", 0, where) + 1) + 1
+        message = (
+            "the Rehearsal section is not what the rehearsal manifest.json records renders to, "
+            f"from this line on; it should read {quoted(should)}: build again with --rehearse "
+            "and review the rehearsal"
+        )
+        return [Diagnostic(str(path), change.count(b"\n", 0, where) + 1, column, "JG035", message)]
+    return []
+
+
+# The files a changed parallel run alone changes.
+_PARALLEL_FILES = ("CHANGE.md", "manifest.json")
+
+
+def _parallel_drift(
+    checked: Checked,
+    folder: Path,
+    built: Mapping[str, bytes],
+    recorded: Mapping[str, object],
+    known: Sequence[Parallel],
+    fresh: Mapping[str, bytes],
+    rebuild: str,
+) -> Diagnostic | None:
+    """JG050 when the bundle is current but for its parallel run, which is not the one the
+    specs given make (a spec added or removed for the tenant, or another vendor or address):
+    one error at CHANGE.md's sentence. ``None`` when the bundle differs otherwise too.
+    """
+    as_recorded = expected_bundle(checked, built, recorded)
+    for name in _PARALLEL_FILES:
+        actual = built.get(name)
+        if actual is None or with_line_endings_of(as_recorded[name], actual) != as_recorded[name]:
+            return None
+    change = with_line_endings_of(fresh["CHANGE.md"], built["CHANGE.md"])
+    line, column = first_difference(fresh["CHANGE.md"], change)
+    organization = checked.resolved.organization
+    was = {p.spec_name: p for p in recorded_parallel(recorded)}
+    now = {p.spec_name: p for p in known}
+    parts = []
+    for name in sorted(was.keys() | now.keys()):
+        old, new = was.get(name), now.get(name)
+        if new is None and old is not None:
+            parts.append(
+                f"it names {visible(name)} ({_archive(old)}), which no longer journals "
+                f"{organization} among the specs given"
+            )
+        elif old is None and new is not None:
+            parts.append(f"{name} also journals {organization} ({_archive(new)}): it is not named")
+        elif old is not None and new is not None and old.shown != new.shown:
+            parts.append(f"{name} now journals to {_archive(new)}, not {_archive(old)}")
+    message = (
+        f"the parallel run CHANGE.md states is not the one the specs given make: "
+        f"{'; '.join(parts)}; build the tenant's specs together and review the change; "
+        f"run: {rebuild}"
+    )
+    return Diagnostic(str(folder / "CHANGE.md"), line, column, "JG050", message)
+
+
+def _archive(other: Parallel) -> str:
+    return f"{visible(other.vendor)}, {visible(other.journal_address)}"
+
+
+def _unverified_parallel(
+    checked: Checked,
+    folder: Path,
+    change: bytes | None,
+    fresh: Mapping[str, bytes],
+    record: Sequence[Parallel],
+) -> list[Diagnostic]:
+    """JG051 for a parallel run that check accepts on its manifest's word alone."""
+    if change is None:
+        return []
+    change = with_line_endings_of(fresh["CHANGE.md"], change)
+    if change != fresh["CHANGE.md"]:
+        return []  # reported already
+    # Where CHANGE.md would differ without the parallel run: its sentence.
+    line, column = first_difference(compile_bundle(checked)["CHANGE.md"], change)
+    organization = checked.resolved.organization
+    names = ", ".join(visible(p.spec_name) for p in record)
+    message = (
+        f"says that {organization} is also journaled by {names} on its manifest's word alone: "
+        f"check was given no other spec of {organization}, so it cannot confirm the parallel "
+        f"run; check the specs folder (every spec of {organization}) to verify it"
+    )
+    return [Diagnostic(str(folder / "CHANGE.md"), line, column, "JG051", message)]
 
 
 def verify_state_section(

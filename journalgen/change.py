@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -25,6 +26,9 @@ from journalgen.live import LivePlan, format_value, summary
 from journalgen.plan import RETIRE_ORDER, Plan, Resource, Retired, Setting, Value
 from journalgen.textshow import shown
 from journalgen.vendors import presets
+
+if TYPE_CHECKING:
+    from journalgen.rehearse import Record
 
 # The spec's change: section as CHANGE.md's table and the manifest's "change" record show it.
 CHANGE_LABELS = {
@@ -257,11 +261,24 @@ def command(program: str, *arguments: tuple[str, str]) -> MdText:
 
 @dataclass(frozen=True, slots=True)
 class Parallel:
-    """Another spec that journals the same tenant: its name, archive and journal address."""
+    """Another spec that journals the same tenant: its name, archive and journal address, and
+    the SHA-256 of the version read (recorded in the manifest, not shown).
+    """
 
     spec_name: str
     vendor: str
     journal_address: str
+    spec_sha256: str = ""
+
+    @classmethod
+    def of(cls, plan: Plan) -> Parallel:
+        r = plan.resolved
+        return cls(plan.spec_name, r.vendor_display_name, r.journal_address, plan.spec_sha256)
+
+    @property
+    def shown(self) -> tuple[str, str, str]:
+        """What CHANGE.md says of it: a change of the hash alone changes no sentence."""
+        return (self.spec_name, self.vendor, self.journal_address)
 
 
 def source_of(plan: Plan, setting: Setting) -> str:
@@ -332,13 +349,16 @@ def render_change(
     live: LivePlan | None = None,
     dropped: Sequence[Diagnostic] = (),
     *,
-    parallel: Sequence[Plan] = (),
+    parallel: Sequence[Plan | Parallel] = (),
+    rehearsal: Record | None = None,
 ) -> bytes:
     """CHANGE.md for a plan, naming the SHA-256 of the spec, of each script and of the engine.
 
     ``parallel`` are the other specs that journal the same tenant (a parallel run): the summary
     says that mail goes to each of their archives too.
     """
+    from journalgen.rehearse import section_values
+
     r = plan.resolved
     text = (
         environment()
@@ -351,14 +371,10 @@ def render_change(
             headline=title(plan),
             dropped=dropped,
             summary=summary_of(plan),
-            parallel=[
-                Parallel(
-                    other.spec_name,
-                    other.resolved.vendor_display_name,
-                    other.resolved.journal_address,
-                )
-                for other in parallel
-            ],
+            parallel=sorted(
+                (o if isinstance(o, Parallel) else Parallel.of(o) for o in parallel),
+                key=lambda o: o.spec_name,
+            ),
             rename=may_rename_contact(plan),
             queued=queue_words(r.ndr.queue_expiry_days),
             rollback_command=command("rollback.ps1", ("-BackupPath", plan.backup_name)),
@@ -386,6 +402,7 @@ def render_change(
             operations=operations(plan),
             prerequisites=prerequisites(plan),
             state_warnings=[d for d in live.problems if not d.is_error] if live else [],
+            **(section_values(rehearsal) if rehearsal is not None else {"rehearsal": None}),
         )
     )
     return text.encode("utf-8")

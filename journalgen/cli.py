@@ -196,6 +196,13 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     help="Rebuild without a state the bundles that were built against one, dropping their "
     "changes against the tenant (without it such a bundle is left as it is, an error).",
 )
+@click.option(
+    "--rehearse",
+    is_flag=True,
+    help="With --state or --states: run each bundle's scripts under pwsh against the simulator "
+    "seeded with its state, and add the rehearsal to CHANGE.md and the manifest; a rehearsal "
+    "that fails writes nothing (docs/rehearse.md).",
+)
 @strict_option
 @format_option
 @jobs_option
@@ -207,6 +214,7 @@ def build(
     state: str | None,
     states_dir: str | None,
     drop_state: bool,
+    rehearse: bool,
     strict: bool,
     fmt: str,
     jobs: int,
@@ -229,6 +237,7 @@ def build(
         states_dir=states_dir,
         drop_state=drop_state,
         jobs=jobs,
+        rehearse=rehearse,
     )
     _emit(fmt, outcome, err=False)
     for note in outcome.notes:
@@ -273,6 +282,12 @@ def build(
     help="A folder of state files (*.json): each bundle built with --state is verified "
     "against the one with the hash its manifest records.",
 )
+@click.option(
+    "--rehearse",
+    is_flag=True,
+    help="Run each rehearsed bundle's rehearsal again under pwsh, against its state (given "
+    "with --state or --states), and compare it with its Rehearsal section.",
+)
 def check(
     specs: tuple[str, ...],
     out_dir: str,
@@ -282,6 +297,7 @@ def check(
     verbose: bool,
     states: tuple[str, ...],
     states_dir: str | None,
+    rehearse: bool,
 ) -> None:
     """Exit 1, naming the files, when a bundle in OUT_DIR is stale, edited or unexpected.
 
@@ -293,11 +309,20 @@ def check(
     from journalgen import app
 
     outcome = app.check(
-        specs, Path(out_dir), strict=strict, jobs=jobs, states=states, states_dir=states_dir
+        specs,
+        Path(out_dir),
+        strict=strict,
+        jobs=jobs,
+        states=states,
+        states_dir=states_dir,
+        rehearse=rehearse,
     )
     _emit(fmt, outcome, err=False)
-    if verbose:
-        for note in outcome.notes:
+    from journalgen.bundle import NOT_RUN_AGAIN, RAN_AGAIN
+
+    for note in outcome.notes:
+        # Whether a rehearsal ran again is said always: no one should read more into a section.
+        if verbose or note.endswith((NOT_RUN_AGAIN, RAN_AGAIN)):
             click.echo(f"note: {note}", err=True)
     if fmt == "text" and outcome.ok:
         signed = f", {outcome.signed} signed script(s)" if outcome.signed else ""

@@ -335,6 +335,47 @@ CODES: dict[str, Code] = {
             "journalgen",
         ),
         Code(
+            "JG035",
+            E,
+            "rehearsal-section-differs",
+            "CHANGE.md's Rehearsal section must read exactly what the rehearsal manifest.json "
+            "records renders to, so no one can soften or drop a line of it.",
+            "journalgen",
+        ),
+        Code(
+            "JG036",
+            E,
+            "rehearsal-stale",
+            "A rehearsal proves something only about the scripts, engine, spec and captured "
+            "state it ran: a record that names others (or the state given to check is another) "
+            "no longer speaks for this bundle.",
+            "journalgen",
+        ),
+        Code(
+            "JG037",
+            E,
+            "rehearsal-failed",
+            "build --rehearse found a problem (or the module that answered was not the "
+            "simulator): there is no rehearsed bundle to approve, so none is written.",
+            "journalgen",
+        ),
+        Code(
+            "JG038",
+            E,
+            "rehearsal-not-reproduced",
+            "check --rehearse ran the bundle's scripts again against the recorded state and "
+            "they did something else than the Rehearsal section says.",
+            "journalgen",
+        ),
+        Code(
+            "JG039",
+            W,
+            "rehearsal-other-powershell",
+            "check --rehearse ran another PowerShell than the one the Rehearsal section names; "
+            "the result was the same, but the section speaks for the PowerShell it names.",
+            "journalgen",
+        ),
+        Code(
             "JG040",
             W,
             "build-no-state",
@@ -366,6 +407,24 @@ CODES: dict[str, Code] = {
             "The --states folder holds a state of the spec's tenant that cannot be used (it has "
             "errors, or there are several): building without it would hide that, so the bundle "
             "is left as it is.",
+            "journalgen",
+        ),
+        Code(
+            "JG050",
+            E,
+            "parallel-run-differs",
+            "CHANGE.md says which other specs journal the tenant, so the board knows mail goes to "
+            "several archives; a spec added or removed for the tenant, or another vendor or "
+            "journal address, makes that statement wrong.",
+            "journalgen",
+        ),
+        Code(
+            "JG051",
+            W,
+            "parallel-run-unverified",
+            "check was given a spec without the other specs of its tenant, so the parallel run "
+            "CHANGE.md states comes from the manifest alone, which anyone who can write the "
+            "bundle can rewrite with it.",
             "journalgen",
         ),
         # --- the spec's shape and values ---

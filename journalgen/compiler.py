@@ -19,7 +19,9 @@ from journalgen.spec import Acknowledgement, Spec
 from journalgen.validation import validate_spec
 
 if TYPE_CHECKING:
+    from journalgen.change import Parallel
     from journalgen.live import LivePlan
+    from journalgen.rehearse import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +170,18 @@ def _stale(ack: Acknowledgement, findings: Sequence[Finding]) -> str:
 
 
 def compile_bundle(
-    checked: Checked, previous: Checked | None = None, live: LivePlan | None = None
+    checked: Checked,
+    previous: Checked | None = None,
+    live: LivePlan | None = None,
+    *,
+    rehearsal: Record | None = None,
+    parallel: Sequence[Parallel] = (),
 ) -> dict[str, bytes]:
     """Back end: every file journalgen generates for one spec, by name, in a stable order.
 
-    ``live`` is the plan against a captured state (``build --state``), shown in CHANGE.md.
+    ``live`` is the plan against a captured state (``build --state``), shown in CHANGE.md;
+    ``rehearsal`` what ``build --rehearse`` found, shown in CHANGE.md and recorded in the manifest;
+    ``parallel`` the other specs of the tenant (a parallel run), likewise.
     """
     from journalgen.bundle import manifest
     from journalgen.change import render_change
@@ -182,11 +191,15 @@ def compile_bundle(
     scripts = render_scripts(plan)  # emit: PowerShell through the literal emitter
     old = plan_for(previous) if previous is not None else None
     dropped = previous_warnings(checked, previous) if previous is not None else []
-    change = render_change(plan, scripts, checked.warnings, old, live, dropped)
+    change = render_change(
+        plan, scripts, checked.warnings, old, live, dropped, rehearsal=rehearsal, parallel=parallel
+    )
     files = {**scripts, "CHANGE.md": change}
     about_old = None if old is None else {"spec": old.spec_name, "spec_sha256": old.spec_sha256}
     about_state = None if live is None else live.about_state()
-    return {**files, "manifest.json": manifest(plan, files, about_old, about_state)}
+    recorded = None if rehearsal is None else rehearsal.as_manifest()
+    about = manifest(plan, files, about_old, about_state, recorded, parallel=parallel)
+    return {**files, "manifest.json": about}
 
 
 def previous_warnings(

@@ -6,15 +6,19 @@ import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journalgen.diagnostics import Diagnostic, Severity
 from journalgen.live import LivePlan
 from journalgen.plan import COMPARE, Plan, diff, normalise
 from journalgen.simulator import Run, run_pwsh, script_command
 from journalgen.textshow import quoted
+
+if TYPE_CHECKING:
+    from journalgen.compiler import Checked
+    from journalgen.state import Captured
 
 REHEARSAL_FORMAT = "journalgen-rehearsal/1"
 # Where the rehearsal's temporary folder appears in what the scripts print: reports name no paths.
@@ -873,3 +877,366 @@ def as_json(rehearsal: Rehearsal, diagnostics: Sequence[Diagnostic] = ()) -> str
         "diagnostics": [d.as_dict() for d in diagnostics],
     }
     return json.dumps(payload, indent=2, ensure_ascii=True) + "\n"
+
+
+# --- build --rehearse: the rehearsal as manifest.json records it and CHANGE.md shows it --------
+
+
+# The [U] items: where only a tenant can tell how Exchange Online behaves, the simulator's
+# default is the answer observed in practice (docs/rehearse.md lists the same questions).
+UNCONFIRMED: tuple[tuple[str, str], ...] = (
+    ("Get-* -Identity naming nothing", "the not-found error of v3, not every object"),
+    (
+        "Get-OutboundConnector -IncludeTestModeConnectors $true / -IsTransportRuleScoped $true",
+        "only those connectors, as documented",
+    ),
+    ("whether those filters apply with -Identity", "they do not"),
+    ("-TlsDomain $null, -SmartHosts $null, -Recipient $null", "they clear the setting"),
+    ("the form of a rule's JournalEmailAddress", "the address, not the recipient's name"),
+    ("clearing the NDR address with no rule left", "allowed"),
+    ("removing a mail contact a journal rule targets", "allowed"),
+    ("the tenant's journal rule limit", "50"),
+    ("the ExchangeOnlineManagement version", "3.9.2"),
+    ("the tenant's language", "English"),
+    ("the admin's roles", "every cmdlet and parameter the scripts use"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedStep:
+    """One step of a recorded rehearsal: its command, exit code, and what it wrote and printed."""
+
+    name: str
+    command: str
+    exit_code: int | None
+    writes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A rehearsal as manifest.json records it (``rehearsal``) and CHANGE.md's Rehearsal section
+    shows it: every value of the section is here, so ``check`` renders the section from it again.
+    """
+
+    shell: str
+    powershell: str | None
+    engine_sha256: str
+    spec_sha256: str
+    state: Mapping[str, str]
+    result: str
+    assumptions: tuple[str, ...]
+    steps: tuple[RecordedStep, ...]
+    checks: tuple[Check, ...]
+
+    @classmethod
+    def of(cls, rehearsal: Rehearsal) -> Record:
+        """What a finished rehearsal leaves for the bundle."""
+        return cls(
+            rehearsal.shell,
+            rehearsal.powershell,
+            rehearsal.engine_sha256,
+            rehearsal.spec_sha256,
+            {key: str(value) for key, value in rehearsal.state.items()},
+            result(rehearsal),
+            tuple(rehearsal.assumptions),
+            tuple(
+                RecordedStep(
+                    s.name,
+                    s.command,
+                    s.exit_code,
+                    tuple(_write_line(w) for w in s.writes),
+                    s.warnings,
+                    s.errors,
+                )
+                for s in rehearsal.steps
+            ),
+            tuple(rehearsal.checks),
+        )
+
+    @property
+    def passed(self) -> bool:
+        return self.result == "passed"
+
+    def check(self, name: str) -> Check | None:
+        """The check ``name`` (``idempotent``, ``rollback``, ...), when the rehearsal made it."""
+        return next((c for c in self.checks if c.name == name), None)
+
+    def same_run(self, other: Record) -> bool:
+        """Whether ``other`` did and found the same, whichever PowerShell version ran it."""
+        return replace(self, powershell=None) == replace(other, powershell=None)
+
+    def as_manifest(self) -> dict[str, object]:
+        """The ``rehearsal`` record of manifest.json (docs/rehearse.md)."""
+        return {
+            "format": REHEARSAL_FORMAT,
+            "shell": self.shell,
+            "powershell": self.powershell,
+            "engine_sha256": self.engine_sha256,
+            "spec_sha256": self.spec_sha256,
+            "state": dict(self.state),
+            "result": self.result,
+            "assumptions": list(self.assumptions),
+            "steps": [
+                {
+                    "name": s.name,
+                    "command": s.command,
+                    "exit_code": s.exit_code,
+                    "writes": list(s.writes),
+                    "warnings": list(s.warnings),
+                    "errors": list(s.errors),
+                }
+                for s in self.steps
+            ],
+            "checks": [
+                {
+                    "name": c.name,
+                    "question": c.question,
+                    "passed": c.passed,
+                    "problems": list(c.problems),
+                }
+                for c in self.checks
+            ],
+        }
+
+    @classmethod
+    def from_manifest(cls, data: object) -> Record | None:
+        """The record manifest.json holds, or ``None`` when it is not one (anyone can edit it)."""
+        try:
+            return cls._read(data)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    @classmethod
+    def _read(cls, data: object) -> Record:
+        record = _mapping(data)
+        if record["format"] != REHEARSAL_FORMAT:
+            raise ValueError("another format")
+        state = _mapping(record["state"])
+        steps = tuple(
+            RecordedStep(
+                _text(step["name"]),
+                _text(step["command"]),
+                _exit_code(step["exit_code"]),
+                _texts(step["writes"]),
+                _texts(step["warnings"]),
+                _texts(step["errors"]),
+            )
+            for step in map(_mapping, _list(record["steps"]))
+        )
+        checks = tuple(
+            Check(
+                _text(c["name"]),
+                _text(c["question"]),
+                _flag(c["passed"]),
+                _texts(c["problems"]),
+            )
+            for c in map(_mapping, _list(record["checks"]))
+        )
+        powershell = record["powershell"]
+        return cls(
+            _text(record["shell"]),
+            None if powershell is None else _text(powershell),
+            _text(record["engine_sha256"]),
+            _text(record["spec_sha256"]),
+            {_text(k): _text(v) for k, v in state.items()},
+            _text(record["result"]),
+            _texts(record["assumptions"]),
+            steps,
+            checks,
+        )
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    if not isinstance(value, dict):
+        raise TypeError("not an object")
+    return value
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(_text(v) for v in _list(value))
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("not true or false")
+    return value
+
+
+def _exit_code(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("not an exit code")
+    return value
+
+
+def section_values(record: Record) -> dict[str, object]:
+    """What CHANGE.md's Rehearsal section renders from ``record`` (templates/CHANGE.md.j2)."""
+    again, rolled = record.check("idempotent"), record.check("rollback")
+    return {
+        "rehearsal": record,
+        "rehearsal_failed": [c for c in record.checks if not c.passed],
+        "rehearsal_powershell": record.powershell or "(not reported)",
+        "rehearsal_not_exchange": (
+            "The simulator is journalgen's model of Exchange Online, not Exchange Online."
+        ),
+        "rehearsal_second_run": again,
+        "rehearsal_rollback": rolled,
+        "rehearsal_unconfirmed": UNCONFIRMED,
+    }
+
+
+def run_for_build(
+    checked: Checked, captured: Captured, against: LivePlan, pwsh: str
+) -> Rehearsal | str:
+    """Rehearse the scripts ``checked`` compiles to against ``captured`` (``build --rehearse``).
+
+    The scripts do not depend on CHANGE.md, so these are the bundle's own. The state file is
+    read again to seed the simulator with every key it holds: a file that changed since it was
+    loaded (or cannot be read) gives the reason as text, and no rehearsal.
+    """
+    import hashlib
+    import tempfile
+
+    from journalgen.compiler import compile_bundle, plan_for
+    from journalgen.emit import engine_sha256
+
+    try:
+        raw = Path(captured.file).read_bytes()
+    except OSError as exc:
+        return (
+            f"the state {captured.file} cannot be read again ({exc.strerror or type(exc).__name__})"
+        )
+    if hashlib.sha256(raw).hexdigest() != captured.sha256:
+        return f"the state {captured.file} changed while journalgen read it; build again"
+    plan = plan_for(checked)
+    tenant, assumptions = seed_state(json.loads(raw.decode("utf-8-sig")), plan.resolved.ndr.address)
+    done = Rehearsal(
+        spec_name=plan.spec_name,
+        spec_sha256=plan.spec_sha256,
+        engine_sha256=engine_sha256(),
+        state=against.about_state(),
+        shell="pwsh",
+        powershell=None,
+        faults={},
+        plan=against,
+        assumptions=assumptions,
+    )
+    with tempfile.TemporaryDirectory(prefix="journalgen-rehearsal-") as temporary:
+        work = Path(temporary)
+        folder = work / Path(checked.file.replace("\\", "/")).stem
+        folder.mkdir()
+        for name, data in compile_bundle(checked).items():
+            (folder / name).write_bytes(data)
+        (work / "tenant").mkdir()
+        rehearse(Request(folder, plan, against, tenant, {}), done, pwsh, work / "tenant")
+    return done
+
+
+def for_build(
+    checked: Checked, captured: Captured, against: LivePlan, pwsh: str
+) -> tuple[Record | None, list[Diagnostic]]:
+    """``build --rehearse``: the record of a rehearsal that passed, or why there is none (JG037).
+
+    The error is at the state's organization, as the state's own problems are.
+    """
+    done = run_for_build(checked, captured, against, pwsh)
+    if isinstance(done, Rehearsal) and done.ok:
+        return Record.of(done), []
+    if isinstance(done, str):
+        why = done
+    elif done.not_simulator:
+        why = "the ExchangeOnlineManagement module that answered is not journalgen's simulator"
+    else:
+        why = "; ".join(
+            f"{c.question}: FAIL" + (f" ({'; '.join(c.problems)})" if c.problems else "")
+            for c in done.checks
+            if not c.passed
+        ) or summary(done)
+    message = (
+        f"build --rehearse: the rehearsal of {checked.file} against this state found a problem, "
+        f"so its bundle is not written: {why}; journalgen rehearse {checked.file} --state "
+        f"{captured.file} prints the whole report"
+    )
+    at = captured.at(("organization",))
+    return None, [Diagnostic.at(captured.file, at, "JG037", message)]
+
+
+def reproduce(
+    checked: Checked, folder: Path, states: Sequence[Captured], pwsh: str
+) -> tuple[list[Diagnostic], str | None]:
+    """``check --rehearse``: the bundle's rehearsal run again against the state it records.
+
+    The diagnostics (JG038 when it does something else, or cannot run; JG039 when only the
+    PowerShell version differs) and a note of what it did, for a bundle with a rehearsal record.
+    """
+    from journalgen.bundle import RAN_AGAIN, REHEARSAL_SECTION, read_bundle, recorded_manifest
+    from journalgen.compiler import plan_for
+    from journalgen.live import plan_against
+
+    found, _ = read_bundle(folder)
+    recorded = Record.from_manifest(recorded_manifest(found).get("rehearsal"))
+    if recorded is None:
+        return [], None
+    change = found.get("CHANGE.md", b"").replace(b"\r\n", b"\n")
+    section = REHEARSAL_SECTION.search(change)
+    path = str(folder / "CHANGE.md")
+    line = 1 if section is None else change.count(b"\n", 0, section.start()) + 1
+    state = next((s for s in states if s.sha256 == recorded.state.get("sha256")), None)
+    if state is None:
+        message = (
+            f"check --rehearse cannot run the rehearsal again: the state it ran against, "
+            f"{show(recorded.state.get('file'))} (SHA-256 {show(recorded.state.get('sha256'))}), "
+            "was not given; give it with --state FILE or --states DIR"
+        )
+        return [Diagnostic(path, line, 1, "JG038", message)], None
+    done = run_for_build(checked, state, plan_against(plan_for(checked), state), pwsh)
+    if isinstance(done, str):
+        return [Diagnostic(path, line, 1, "JG038", f"check --rehearse: {done}")], None
+    again = Record.of(done)
+    if not again.same_run(recorded):
+        message = (
+            f"check --rehearse ran the scripts again against {show(state.file)} and they did "
+            f"something else than this Rehearsal section says: {_first_difference(recorded, again)}; "
+            "journalgen rehearse prints the whole report"
+        )
+        return [Diagnostic(path, line, 1, "JG038", message)], None
+    if again.powershell != recorded.powershell:
+        message = (
+            f"the Rehearsal section is from PowerShell {show(recorded.powershell)}; rehearsed "
+            f"again with {show(again.powershell)}, with the same result: build again with "
+            "--rehearse for a section from this PowerShell"
+        )
+        return [Diagnostic(path, line, 1, "JG039", message)], None
+    return (
+        [],
+        f"{path}: rehearsed again under PowerShell {show(again.powershell)}, {RAN_AGAIN}",
+    )
+
+
+def _first_difference(recorded: Record, again: Record) -> str:
+    """The first thing a rehearsal run again did otherwise, in words."""
+    if recorded.result != again.result:
+        return f"the result is {show(again.result)}, not {show(recorded.result)}"
+    for old, new in zip(recorded.steps, again.steps, strict=False):
+        if old != new:
+            writes = [w for w in new.writes if w not in old.writes]
+            shown_writes = f" (wrote {show(writes)})" if writes else ""
+            return f"step {show(new.name)} exited {new.exit_code}{shown_writes}, not as recorded"
+    if len(recorded.steps) != len(again.steps):
+        return f"it ran {len(again.steps)} step(s), not {len(recorded.steps)}"
+    return "its checks or assumptions differ"
