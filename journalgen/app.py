@@ -14,9 +14,12 @@ from journalgen.diagnostics import Diagnostic, has_errors
 from journalgen.errors import OutputError, PinError, SpecError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from journalgen.bundle import Comparison
     from journalgen.change import Parallel
     from journalgen.compiler import Checked
+    from journalgen.fleet import Fleet
     from journalgen.importer import ImportRequest
     from journalgen.live import LivePlan
     from journalgen.rehearse import Record
@@ -1198,6 +1201,117 @@ def plan(spec: str, state: str, fmt: str) -> Planned:
     if fmt == "json":
         return Planned(outcome, live.as_json(against, outcome.diagnostics), against.changed)
     return Planned(outcome, live.text(against), against.changed)
+
+
+def plan_fleet(
+    paths: Sequence[str],
+    states_dir: str,
+    fmt: str,
+    *,
+    now: datetime,
+    max_age: int,
+    details: bool = False,
+) -> Planned:
+    """Each spec of ``paths`` planned against the state of its tenant in ``states_dir``."""
+    from journalgen import fleet
+
+    outcome, found = _fleet(paths, states_dir, now=now, max_age=max_age)
+    if found is None:
+        return Planned(outcome, None, False)
+    text = fleet.as_json(found) if fmt == "json" else fleet.text(found, details=details)
+    return Planned(outcome, text, found.changed)
+
+
+def _fleet(
+    paths: Sequence[str], states_dir: str, *, now: datetime, max_age: int
+) -> tuple[Outcome, Fleet | None]:
+    """The fleet's rows, and all they found (``None`` when the pin refused this journalgen)."""
+    from journalgen import fleet, live
+    from journalgen.compiler import plan_for
+    from journalgen.write import shown_path
+
+    _files_only(paths, "plan")
+    outcome = Outcome()
+    if not _pinned(outcome):
+        return outcome, None
+    specs = list(expand_inputs(paths))
+    paired = _pair_states(outcome, states_dir)
+    from_states = list(outcome.diagnostics)
+    used: set[str] = set()
+    rows = []
+    for path in specs:
+        name = shown_path(path)
+        outcome.files.append(name)
+        try:
+            checked = check_file(str(path))
+        except SpecError as exc:
+            outcome.add(name, exc.diagnostics)
+            rows.append(fleet.failed_row(name, _organization(path), exc.diagnostics))
+            continue
+        tenant = checked.resolved.organization
+        found = list(checked.warnings)
+        captured = paired.by_tenant.get(tenant.casefold())
+        why = paired.unusable.get(tenant.casefold())
+        against = None
+        if why is not None:
+            found += _at_tenant(checked, "JG046", f"not planned: {why}")
+        elif captured is None:
+            message = (
+                f"no state in {states_dir} is for {tenant}, so nothing tells whether it matches "
+                f"this spec; capture it into {states_dir} (journalgen capture-script "
+                f"--organization {tenant})"
+            )
+            found += _at_tenant(checked, "JG045", message)
+        else:
+            used.add(tenant.casefold())
+            against = live.plan_against(plan_for(checked), captured)
+            found += against.problems
+        made, _ = fleet.row(name, checked, found, against, now, max_age)
+        outcome.add(name, made.diagnostics)
+        rows.append(made)
+    unused = tuple(sorted(s.file for t, s in paired.by_tenant.items() if t not in used))
+    result = fleet.Fleet(states_dir, now, max_age, tuple(rows), unused, tuple(from_states))
+    return outcome, result
+
+
+def report(
+    paths: Sequence[str],
+    states_dir: str,
+    *,
+    out_dir: Path | None,
+    output: Path | None,
+    now: datetime,
+    made_at: datetime,
+    max_age: int,
+) -> tuple[Outcome, bytes | None]:
+    """The fleet report page; with ``out_dir``, each row links to its bundle's CHANGE.md,
+    relative to the folder of ``output`` (the current folder without one).
+    """
+    import posixpath
+    from urllib.parse import quote
+
+    from journalgen import fleet_report
+
+    outcome, found = _fleet(paths, states_dir, now=now, max_age=max_age)
+    if found is None:
+        return outcome, None
+    links: dict[str, str] | None = None
+    if out_dir is not None:
+        links = {}
+        base = os.path.abspath(output.parent if output is not None else ".")
+        for row in found.rows:
+            change = out_dir / row.spec_name / "CHANGE.md"
+            if not change.is_file():
+                message = (
+                    f"no {change} to link to: build the bundle (journalgen build {row.spec} "
+                    f"--out-dir {out_dir}), or leave --out-dir out"
+                )
+                outcome.add(row.spec, [Diagnostic(str(change.parent), 1, 1, "JG049", message)])
+                continue
+            relative = os.path.relpath(os.path.abspath(change), base)
+            # A path, not a URL: '#', '?', '%' and ':' in a name must not start anything.
+            links[row.spec] = quote(posixpath.join(*Path(relative).parts))
+    return outcome, fleet_report.render(found, made_at=made_at, links=links)
 
 
 @dataclass(frozen=True, slots=True)

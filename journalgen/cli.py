@@ -14,6 +14,8 @@ from journalgen.clouds import CLOUDS
 from journalgen.errors import JournalgenError, PinError
 
 if TYPE_CHECKING:  # the app is imported lazily so --help and --version stay fast
+    from datetime import datetime
+
     from journalgen.app import Outcome
     from journalgen.diagnostics import Diagnostic
 
@@ -558,16 +560,54 @@ def explain(spec: str, fmt: str) -> None:
     click.echo(text, nl=False)
 
 
-@main.command(short_help="Show what apply.ps1 would change in a captured tenant.")
-@click.argument("spec", type=click.Path())
+def _now(value: str | None) -> datetime:
+    """``--now``, or the clock."""
+    from datetime import UTC, datetime
+
+    from journalgen.fleet import parse_time
+
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+@main.command(short_help="Show what apply.ps1 would change in a captured tenant, or a fleet.")
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--state",
     "state",
-    required=True,
     type=click.Path(dir_okay=False),
-    help="A state captured by verify.ps1 -StatePath or the capture script (docs/state.md).",
+    help="A state captured by verify.ps1 -StatePath or the capture script (docs/state.md), "
+    "for one SPEC.",
 )
-@report_format_option("text for people; json for machines (docs/state.md).")
+@click.option(
+    "--states",
+    "states_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of captured states (*.json, any names): plan each spec against the state of "
+    "its tenant (its organization), one row per spec (docs/fleet.md).",
+)
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    metavar="DAYS",
+    help="With --states: a state captured more than DAYS days ago is stale (a warning).",
+)
+@click.option(
+    "--now",
+    metavar="TIME",
+    help="With --states: the time ages are counted to, like 2026-12-01T12:00:00Z (default: "
+    "the clock), for output that does not change from day to day.",
+)
+@click.option(
+    "--details", is_flag=True, help="With --states: print each tenant's plan after the table."
+)
+@report_format_option("text for people; json for machines (docs/state.md, docs/fleet.md).")
 @click.option(
     "--exit-code",
     is_flag=True,
@@ -579,15 +619,48 @@ def explain(spec: str, fmt: str) -> None:
     help="Exit 0 when nothing would change, 1 on an error, 2 when something would change "
     "(Terraform's convention).",
 )
-def plan(spec: str, state: str, fmt: str, exit_code: bool, detailed_exitcode: bool) -> None:
+def plan(
+    specs: tuple[str, ...],
+    state: str | None,
+    states_dir: str | None,
+    max_age: int,
+    now: str | None,
+    details: bool,
+    fmt: str,
+    exit_code: bool,
+    detailed_exitcode: bool,
+) -> None:
     """Print what apply.ps1 of SPEC would create, update or remove in the tenant captured in
-    the --state file.
+    the --state file; or, with --states DIR, one row per spec (files or folders) against the
+    state of its tenant in DIR, and each tenant's plan with --details.
     """
     from journalgen import app
 
     if exit_code and detailed_exitcode:
         raise click.UsageError("--exit-code and --detailed-exitcode exclude each other.")
-    planned = app.plan(spec, state, fmt)
+    if states_dir is not None:
+        if state is not None:
+            raise click.UsageError(
+                "give --state FILE or --states DIR, not both: --state is for one spec, --states "
+                "pairs each spec with the state of its tenant"
+            )
+        planned = app.plan_fleet(
+            specs, states_dir, fmt, now=_now(now), max_age=max_age, details=details
+        )
+    else:
+        if details:
+            raise click.UsageError("--details lists the plans of a fleet: give --states DIR.")
+        if state is None:
+            raise click.UsageError(
+                "give --state FILE for one spec, or --states DIR to plan each spec against the "
+                "state of its tenant"
+            )
+        if len(specs) != 1:
+            raise click.UsageError(
+                "--state compares one spec with a captured tenant; give one spec, or --states "
+                "DIR for several"
+            )
+        planned = app.plan(specs[0], state, fmt)
     if planned.text is None:
         _emit(fmt, planned.outcome, err=fmt == "text")
         sys.exit(1)
@@ -599,6 +672,72 @@ def plan(spec: str, state: str, fmt: str, exit_code: bool, detailed_exitcode: bo
     if planned.changed and (exit_code or detailed_exitcode):
         # A broken or wrong-tenant state is 1 above; drift is 2, so CI can tell them apart.
         sys.exit(2 if detailed_exitcode else 1)
+
+
+@main.command(short_help="Write one HTML page of a fleet: each tenant's status against its state.")
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--states",
+    "states_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of captured states (*.json, any names), paired with the specs by tenant.",
+)
+@click.option(
+    "--out-dir",
+    "-d",
+    type=click.Path(file_okay=False),
+    help="The bundles' folder: each row links to its <spec name>/CHANGE.md there.",
+)
+@output_option
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    metavar="DAYS",
+    help="A state captured more than DAYS days ago is stale.",
+)
+@click.option(
+    "--now",
+    metavar="TIME",
+    help="The time ages are counted to and the page says it was made at, like "
+    "2026-12-01T12:00:00Z (default: the clock).",
+)
+def report(
+    specs: tuple[str, ...],
+    states_dir: str,
+    out_dir: str | None,
+    output: str | None,
+    max_age: int,
+    now: str | None,
+) -> None:
+    """Write one self-contained HTML page (no network) of SPECS (files or folders) planned
+    against the states of their tenants in --states: totals, and per tenant its status, archive,
+    unconfirmed vendor values, acknowledged warnings and, with --out-dir, a link to its CHANGE.md
+    (docs/fleet.md). The page is written even when a tenant has a problem; the exit code is 1
+    then, as plan's.
+    """
+    from pathlib import Path
+
+    from journalgen import app
+
+    moment = _now(now)
+    outcome, page = app.report(
+        specs,
+        states_dir,
+        out_dir=Path(out_dir) if out_dir else None,
+        output=Path(output) if output else None,
+        now=moment,
+        made_at=moment,
+        max_age=max_age,
+    )
+    _emit("text", outcome, err=True)
+    if page is None:
+        _refused(outcome)
+        sys.exit(1)
+    _deliver(page, output)
+    sys.exit(0 if outcome.ok else 1)
 
 
 @main.command(short_help="Run the bundle's scripts against the simulator seeded with a state.")

@@ -410,6 +410,47 @@ CODES: dict[str, Code] = {
             "journalgen",
         ),
         Code(
+            "JG045",
+            W,
+            "plan-no-state",
+            "plan --states DIR found no captured state of the spec's tenant: the fleet plan shows "
+            "it as 'no state', since nothing says whether the tenant matches its spec.",
+            "journalgen",
+        ),
+        Code(
+            "JG046",
+            E,
+            "plan-state-unusable",
+            "The --states folder holds a state of the spec's tenant that cannot be used (it has "
+            "errors, or there are several): planning without it would report the tenant as "
+            "having no state, hiding the broken capture.",
+            "journalgen",
+        ),
+        Code(
+            "JG047",
+            W,
+            "plan-stale-state",
+            "A state older than --max-age days may no longer be the tenant: a plan against it "
+            "says what apply would have changed then, not now. Capture it again.",
+            "journalgen",
+        ),
+        Code(
+            "JG048",
+            W,
+            "plan-state-from-the-future",
+            "A state captured after the time the plan is made (a wrong clock, or a wrong --now) "
+            "has no age, so whether it is stale cannot be told.",
+            "journalgen",
+        ),
+        Code(
+            "JG049",
+            W,
+            "report-no-bundle",
+            "report --out-dir links each tenant to its bundle's CHANGE.md; a spec with none there "
+            "has no change document for the reader to follow.",
+            "journalgen",
+        ),
+        Code(
             "JG050",
             E,
             "parallel-run-differs",

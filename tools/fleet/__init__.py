@@ -1,0 +1,1 @@
+"""A generated fleet of tenants, and headless Chromium rendering its report."""
