@@ -104,35 +104,12 @@ jobs:
         with:
           python-version: "3.11"
       - run: python -m pip install "journalgen==@VERSION@"
-      # One `journalgen plan --detailed-exitcode` per spec, against states/<spec name>.json
-      # (a state that verify.ps1 -StatePath or capture-script wrote). This loop stands in for
-      # journalgen's fleet plan, `journalgen plan specs --states states --detailed-exitcode`,
-      # which pairs specs and states by tenant, until the installed journalgen has it.
-      # Exit 1 when a plan has an error, else 2 when any tenant would change, else 0.
-      - name: plan every spec against its tenant's captured state
-        shell: bash
-        run: |
-          worst=0
-          while IFS= read -r spec; do
-            name=$(basename "${spec%.*}")
-            state="states/$name.json"
-            if [ ! -f "$state" ]; then
-              echo "::notice file=$spec::no captured state $state: not planned"
-              continue
-            fi
-            echo "::group::$spec against $state"
-            code=0
-            journalgen plan "$spec" --state "$state" --detailed-exitcode </dev/null || code=$?
-            echo "::endgroup::"
-            if [ "$code" -eq 2 ]; then
-              echo "::warning file=$spec::the tenant differs from the spec (see the plan above)"
-              [ "$worst" -eq 1 ] || worst=2
-            elif [ "$code" -ne 0 ]; then
-              echo "::error file=$spec::journalgen plan failed (exit $code)"
-              worst=1
-            fi
-          done < <(find specs -type f \\( -name '*.yaml' -o -name '*.yml' \\) | sort)
-          exit "$worst"
+      # Every spec against the state of its tenant in states/ (any file name: a state that
+      # verify.ps1 -StatePath or capture-script wrote), one row per tenant, then each plan.
+      # Exit 1 when a plan has an error, else 2 when any tenant would change, else 0; a spec
+      # with no state, or a state older than --max-age days, is a warning.
+      - name: plan every tenant against its captured state
+        run: journalgen plan specs --states states --details --max-age 7 --detailed-exitcode
 """
 
 

@@ -178,42 +178,47 @@ def test_the_workflow_validates_and_checks_on_push_and_plans_nightly(tmp_path: P
     assert any(run.startswith("journalgen check specs --out-dir generated") for run in check)
     assert jobs["check"]["if"] == "github.event_name != 'schedule'"
     assert "github.event_name == 'schedule'" in jobs["plan"]["if"]
-    (loop,) = [run for run in plan if "journalgen plan" in run]
-    assert "--detailed-exitcode" in loop and "states/" in loop
+    (step,) = [run for run in plan if "journalgen plan" in run]
+    assert step.startswith("journalgen plan specs --states states")
+    assert "--detailed-exitcode" in step
 
 
 def nightly(repo: Path) -> subprocess.CompletedProcess[str]:
     """The workflow's nightly plan step, run by bash in ``repo`` with this journalgen."""
-    (loop,) = [run for run in runs(workflow(repo)["jobs"]["plan"]) if "journalgen plan" in run]
+    (step,) = [run for run in runs(workflow(repo)["jobs"]["plan"]) if "journalgen plan" in run]
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        ["bash", "-e", "-c", loop], cwd=repo, env=env, capture_output=True, text=True, check=False
+        ["bash", "-e", "-c", step], cwd=repo, env=env, capture_output=True, text=True, check=False
     )
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="the nightly step is a bash script")
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the nightly step is run by bash")
 def test_the_nightly_plan_step_exits_as_plan_detailed_exitcode_does(tmp_path: Path) -> None:
     assert init_repo(str(tmp_path)).exit_code == 0
     shutil.copy(SAMPLE, tmp_path / "specs" / "contoso-mimecast.yaml")
-    state = tmp_path / "states" / "contoso-mimecast.json"
+    # Any file name: the fleet plan pairs a state with its spec by the tenant it records.
+    state = tmp_path / "states" / "captured-2026-11-27.json"
 
+    # Before the first capture the folder holds no state: a usage error, not a silent pass.
+    assert nightly(tmp_path).returncode == 2
+    # Another tenant's state only: this tenant has none, a warning.
+    shutil.copy(STATES / "litware-custom.json", tmp_path / "states")
     done = nightly(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "::notice file=specs/contoso-mimecast.yaml::no captured state" in done.stdout
+    assert "JG045" in done.stdout + done.stderr
 
     shutil.copy(STATES / "contoso-mimecast.json", state)
     done = nightly(tmp_path)
+    # A sample capture is older than --max-age days: still no change, and said so.
     assert done.returncode == 0, done.stdout + done.stderr
 
     shutil.copy(STATES / "contoso-mimecast-drifted.json", state)
     done = nightly(tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "::warning file=specs/contoso-mimecast.yaml::" in done.stdout
 
     state.write_text("{}")
     done = nightly(tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "::error file=specs/contoso-mimecast.yaml::journalgen plan failed" in done.stdout
 
 
 def local_hooks(repo: Path) -> dict[str, dict[str, object]]:
