@@ -1379,7 +1379,9 @@ def _faults(fail_write: int | None, throttle: str | None) -> dict[str, object]:
         faults["fail_write"] = fail_write
     if throttle is not None:
         at, _, times = throttle.partition(":")
-        if not (at.isdigit() and int(at) > 0 and (not times or (times.isdigit() and int(times) > 0))):
+        if not (
+            at.isdigit() and int(at) > 0 and (not times or (times.isdigit() and int(times) > 0))
+        ):
             raise UsageError(
                 f"--throttle {throttle}: give the call to throttle from, N or N:T (T calls)"
             )

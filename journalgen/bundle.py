@@ -151,7 +151,11 @@ def expected_bundle(
         return fresh
     # The manifest names which sections the build added: exactly those are set aside.
     rest = change
-    sections = ((previous, PREVIOUS_SECTION), (state, STATE_SECTION), (rehearsal, REHEARSAL_SECTION))
+    sections = (
+        (previous, PREVIOUS_SECTION),
+        (state, STATE_SECTION),
+        (rehearsal, REHEARSAL_SECTION),
+    )
     for about, section in sections:
         if about is not None:
             rest, found_section = section.subn(b"", rest)

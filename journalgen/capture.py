@@ -19,9 +19,11 @@ def organization_problem(organization: str, cloud: str) -> str | None:
     clouds = [name for name, other in CLOUDS.items() if other.suffix == suffix]
     if clouds:
         # The domain is right for another cloud: the likelier mistake is the missing --cloud.
-        problem += "; add " + " or ".join(
-            f"--cloud {name} ({CLOUDS[name].label})" for name in clouds
-        ) + " if the tenant is there"
+        problem += (
+            "; add "
+            + " or ".join(f"--cloud {name} ({CLOUDS[name].label})" for name in clouds)
+            + " if the tenant is there"
+        )
     return problem
 
 

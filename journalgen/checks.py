@@ -207,15 +207,14 @@ def _preset_hosts(vendor: str) -> list[str]:
     if preset is None:
         return []
     entries = [preset.smart_hosts, *(region.smart_hosts for region in preset.regions.values())]
-    return sorted(
-        {host.lower() for e in entries if e is not None and e.value for host in e.value}
-    )
+    return sorted({host.lower() for e in entries if e is not None and e.value for host in e.value})
 
 
 def smart_host_near_miss(r: Resolved) -> Iterator[Finding]:
-    if r.origins.get("connector.smart_hosts") is None or r.origins[
-        "connector.smart_hosts"
-    ].kind != "spec":
+    if (
+        r.origins.get("connector.smart_hosts") is None
+        or r.origins["connector.smart_hosts"].kind != "spec"
+    ):
         return
     known = _preset_hosts(r.vendor)
     for index, host in enumerate(r.connector.smart_hosts):

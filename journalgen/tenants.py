@@ -90,9 +90,7 @@ class Claims:
             ndr_days=None
             if days is None
             else Claim("NDR queue days", str(days), ("ndr", "queue_expiry_days")),
-            primary_domain=Claim(
-                "primary domain", r.primary_domain, ("tenant", "primary_domain")
-            ),
+            primary_domain=Claim("primary domain", r.primary_domain, ("tenant", "primary_domain")),
             journal_address=address,
         )
 

@@ -498,7 +498,9 @@ def test_one_primary_domain_for_two_organizations_clashes(tmp_path: Path) -> Non
     assert any(
         line.startswith(str(tmp_path / "a.yaml"))
         and "the primary domain contoso.com of tenant contoso.onmicrosoft.com is also the "
-        "primary domain of tenant contosoeu.onmicrosoft.com in " + str(tmp_path / "b.yaml") + ":3:"
+        "primary domain of tenant contosoeu.onmicrosoft.com in "
+        + str(tmp_path / "b.yaml")
+        + ":3:"
         in line
         for line in domain
     ), domain
