@@ -111,7 +111,7 @@ def test_jobs_is_capped_at_the_specs_and_the_cpus(
     class Spy(real):  # type: ignore[misc,valid-type]
         def __init__(self, max_workers: int | None = None, **kwargs: object) -> None:
             asked.append(max_workers)
-            super().__init__(max_workers, **kwargs)  # type: ignore[arg-type]
+            super().__init__(max_workers, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Spy)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -126,7 +127,7 @@ def _fullwidth(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-VARIANTS = {
+VARIANTS: dict[str, Callable[[str], str]] = {
     "nfd": lambda s: unicodedata.normalize("NFD", s),
     "nfc": lambda s: unicodedata.normalize("NFC", s),
     "upper": str.upper,
