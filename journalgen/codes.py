@@ -1211,6 +1211,29 @@ CODES: dict[str, Code] = {
                 ],
             },
         ),
+        Code(
+            "JG427",
+            E,
+            "rule-uses-repointed-contact",
+            "The spec adopts an existing contact by name that points at another address (another archive's contact with the same default name), and a journal rule the spec neither describes nor retires journals to it: changing the contact's address would silently take that rule's journaling away from its archive, as retiring the contact would (JG425), so apply.ps1's preflight stops.",
+            "apply.ps1 preflight",
+            state_example={
+                "journal_rules": [
+                    {
+                        **_EXAMPLE_RULE,
+                        "Name": "Legal hold to old archive",
+                        "JournalEmailAddress": "journaling@journal.old.example",
+                    }
+                ],
+                "mail_contacts": [
+                    {
+                        **_EXAMPLE_CONTACT,
+                        "Name": "SMTP Journaling",
+                        "ExternalEmailAddress": "SMTP:journaling@journal.old.example",
+                    }
+                ],
+            },
+        ),
         # --- across specs: one tenant, and a spec's earlier version ---
         Code(
             "JG501",

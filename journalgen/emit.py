@@ -194,8 +194,12 @@ def script_meta(plan: Plan) -> dict[str, object]:
     """The tenant-level values the scripts' engine reads (``$Journalgen``)."""
     about = {"Version": __version__, "SpecName": plan.spec_name, "SpecSha256": plan.spec_sha256}
     # Decided by journalgen, not the spec: where the first backup goes, and connector values
-    # apply refuses to adopt.
-    engine = {"BackupName": plan.backup_name, "ConnectorMustNot": dict(CONNECTOR_MUST_NOT)}
+    # apply refuses to adopt; and the engine's hash, which apply's backup records.
+    engine = {
+        "BackupName": plan.backup_name,
+        "ConnectorMustNot": dict(CONNECTOR_MUST_NOT),
+        "EngineSha256": engine_sha256(),
+    }
     return {**about, **{s.name: s.value for s in plan.meta}, **engine}
 
 

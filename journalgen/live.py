@@ -283,7 +283,7 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                 "flow); journal reports may follow it instead of the spec's connector while "
                 "verify.ps1 passes. Check the route of one journal report in a message trace",
             )
-        if any(covers(d, journal_domain) for d in domains):
+        if overlaps_journal_domain(domains, journal_domain):
             p.add(
                 ("outbound_connectors", i, "RecipientDomains"),
                 "JG418",
@@ -302,6 +302,7 @@ def preflight(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()) -
                 "the spec; messages may be journaled twice",
             )
     _stranded(plan, state, retired, p)
+    _repointed(plan, state, retired, p)
     return sorted(p.found, key=Diagnostic.sort_key)
 
 
@@ -310,19 +311,63 @@ def _routes(pattern: str, domain: str) -> bool:
     return pattern == "*" or covers(pattern, domain)
 
 
-def _stranded(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Problems) -> None:
-    # apply.ps1's Test-JgRetirePreflight: a rule outside the spec (neither the spec's nor retired)
-    # that journals to a retired contact, or through a retired connector, would lose its target.
-    if not retired:
-        return
+def overlaps_journal_domain(domains: Sequence[str], journal_domain: str) -> bool:
+    """Whether a connector outside the spec competes with the spec's for the journal domain.
+
+    The engine's Test-JgOverlapsJournalDomain, the one rule of apply's warning, verify's
+    UNMANAGED rows and JG418: a recipient domain naming the journal domain, exactly or by a
+    ``*.`` wildcard. ``*``, a gateway's route for all mail, does not: Exchange uses the most
+    specific match, which is the spec's connector.
+    """
+    return any(d != "*" and covers(d, journal_domain) for d in domains)
+
+
+def _outside_rules(
+    plan: Plan, state: TenantState, retired: Sequence[Retired]
+) -> list[tuple[int, Any, str]]:
+    # apply.ps1's Get-JgJournalTargets: the rules neither the spec's nor retired, with the
+    # address each journals to.
     kept = {rule.identity.casefold() for rule in plan.rules}
     kept |= {item.identity.casefold() for item in retired if item.type == "JournalRule"}
-    rules = [
+    return [
         (i, rule, address)
         for i, rule in enumerate(state.journal_rules)
         if rule.name.casefold() not in kept
         and isinstance(address := _address(rule.journal_email_address), str)
     ]
+
+
+def _repointed(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Problems) -> None:
+    # apply.ps1's Test-JgContactRepoint: adopting the spec's contact by name changes its address
+    # when it points at another archive; a rule outside the spec that journals to it would lose
+    # its target (or follow the contact to the spec's archive), as retiring it would (JG425).
+    contact = _named("MailContact", plan.contact.identity, state)
+    if contact is None:
+        return
+    old = _address(contact.external_email_address)
+    journal_address = plan.resolved.journal_address
+    if not isinstance(old, str) or old == _address(journal_address):
+        return
+    for i, rule, address in _outside_rules(plan, state, retired):
+        raw = rule.journal_email_address
+        if raw.casefold() == contact.name.casefold() or address == old:
+            p.add(
+                ("journal_rules", i, "JournalEmailAddress"),
+                "JG427",
+                f"journal rule '{rule.name}' journals to {raw}, which the spec's contact "
+                f"'{contact.name}' holds, but is not in the spec; changing that contact's "
+                f"address to {journal_address} would take the rule's journaling away from its "
+                "archive, and apply.ps1 would stop. Add the rule to the spec or retire it, or "
+                "give the spec's contact another name",
+            )
+
+
+def _stranded(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Problems) -> None:
+    # apply.ps1's Test-JgRetirePreflight: a rule outside the spec (neither the spec's nor retired)
+    # that journals to a retired contact, or through a retired connector, would lose its target.
+    if not retired:
+        return
+    rules = _outside_rules(plan, state, retired)
     journal_address = _address(plan.resolved.journal_address)
     own = {d.casefold() for d in plan.resolved.connector.recipient_domains}
     for item in retired:

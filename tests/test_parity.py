@@ -32,6 +32,8 @@ class Undecidable:
 ENGINE_TO_PLAN: dict[str, str | Pending | Undecidable] = {
     # Assert-JgTenant, before the preflight.
     "Wrong tenant: this session is connected": "JG410",
+    # Test-JgContactRepoint
+    "would change that contact's address": "JG427",
     # Test-JgPreflight
     "is an accepted domain of this tenant; Exchange Online cannot journal to itself": "JG411",
     "is an Exchange Online mailbox": "JG414",

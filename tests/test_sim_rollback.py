@@ -319,7 +319,7 @@ def test_t4_a_backup_of_another_spec_version_or_tenant_is_refused_before_any_wri
     tenant: Tenant, tmp_path: Path
 ) -> None:
     old = build(_renamed_contact(MIMECAST, "Old Contact"), tmp_path / "old", name="contoso.yaml")
-    current = build(MIMECAST, tmp_path / "current")
+    current = build(MIMECAST.read_text(encoding="utf-8"), tmp_path / "current", name="contoso.yaml")
     tenant.seed(baseline())
     applied = tenant.run(old.script("apply.ps1"), "-Confirm:$false")
     assert applied.exit_code == 0, applied.output
