@@ -367,6 +367,7 @@ def test_every_check_code_has_a_test_here() -> None:
     # Name variants (NFKC, case) have a file of their own.
     source = Path(__file__).read_text(encoding="utf-8") + (
         Path(__file__).with_name("test_name_variants.py").read_text(encoding="utf-8")
+        + Path(__file__).with_name("test_acknowledge.py").read_text(encoding="utf-8")
     )
     wanted = [c for c in CODES if c.startswith(("JG2", "JG3"))]
     assert wanted

@@ -206,7 +206,7 @@ def test_the_backup_is_named_by_spec_version_and_a_first_backup_is_kept() -> Non
     assert "-eq $Journalgen.SpecSha256) { return $true }" in keep
     assert "throw" in keep  # another file at the path is never overwritten
     change = files["CHANGE.md"].decode()
-    assert f"`rollback.ps1 -BackupPath {plan.backup_name}`" in change
+    assert f"`rollback.ps1 -BackupPath '{plan.backup_name}'`" in change
     assert plan.backup_name in text(files["rollback.ps1"])
 
 

@@ -115,6 +115,7 @@ $Journalgen = [ordered]@{
     ConnectorMustNot        = [ordered]@{
         SmtpDaneMode = 'Mandatory'
     }
+    EngineSha256            = '5ccfa30572bea2512e1159859168afc10ba305ae54caccf8491fb23576dcbd9d'
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -485,6 +486,15 @@ function Resolve-JgJournalTarget {
     return $Value
 }
 
+function Get-JgJournalAddress {
+    # A journal rule's target as the state file and the backup keep it: the address, without
+    # 'SMTP:', even when Exchange reports it by its holder's name (Resolve-JgJournalTarget).
+    param($Value)
+    $target = Resolve-JgJournalTarget -Value $Value
+    if ($target -eq $Value) { return $Value }
+    return (([string] $target) -replace '^smtp:', '')
+}
+
 function Compare-JgSettings {
     # The settings whose current value differs from the desired one.
     param([System.Collections.IDictionary] $Settings, [hashtable] $Current)
@@ -627,6 +637,20 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Test-JgOverlapsJournalDomain {
+    # Whether a connector outside the spec competes with the spec's for the journal domain: one
+    # of its recipient domains names it, exactly or by a '*.' wildcard (likely an older route to
+    # an archive). '*', a gateway's route for all outbound mail, does not: Exchange uses the most
+    # specific match, the spec's connector. The one rule for apply's overlap warning, verify's
+    # UNMANAGED rows and journalgen plan (JG418).
+    param($Connector)
+    foreach ($pattern in @(Get-JgProperty -Object $Connector -Name 'RecipientDomains')) {
+        $p = [string] $pattern
+        if ($p -ne '*' -and $p -ne '' -and (Test-JgDomainCovers -Pattern $p -Domain $Journalgen.JournalDomain)) { return $true }
+    }
+    return $false
+}
+
 function Get-JgRecordKind {
     # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
     # the comparison gives it; a setting the comparison does not know is text.
@@ -684,6 +708,7 @@ function Get-JgRetiredRecord {
             }
             $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        if ($settings.Contains('JournalEmailAddress')) { $settings['JournalEmailAddress'] = Get-JgJournalAddress -Value $settings['JournalEmailAddress'] }
         $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{
@@ -966,7 +991,9 @@ function Remove-JgRetired {
 function Get-JgRetiredHolders {
     # The retired contacts that hold the spec's journal address (a renamed contact): apply
     # removes them before the spec's contact step, because Exchange gives an address to one
-    # recipient only. Rules store the plain address, so they keep journaling meanwhile.
+    # recipient only. For that one step no recipient holds the address; the rules are read by
+    # their address in either form Exchange reports it (Resolve-JgJournalTarget, probe 9.11),
+    # and whether a rule delivers meanwhile is what probe 9.15 asks.
     foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
         $object = Read-JgRetired -Item $item
         if ($null -eq $object) { continue }
@@ -1049,8 +1076,7 @@ function Test-JgPreflight {
     }
     $connectors = Get-JgOutboundConnectors
     foreach ($connector in $connectors) {
-        $covers = @($connector.RecipientDomains | Where-Object { Test-JgDomainCovers -Pattern ([string] $_) -Domain $Journalgen.JournalDomain })
-        if ($covers.Count -gt 0 -and [string] $connector.Name -ne $Journalgen.ConnectorName) {
+        if ([string] $connector.Name -ne $Journalgen.ConnectorName -and (Test-JgOverlapsJournalDomain -Connector $connector)) {
             Write-Warning "Outbound connector '$($connector.Name)' also routes mail for $($Journalgen.JournalDomain) but is not in the spec; check which one Exchange uses."
         }
     }
@@ -1061,7 +1087,26 @@ function Test-JgPreflight {
         }
     }
     $problems += Test-JgRoutingPreflight
+    $problems += Test-JgContactRepoint
     Test-JgAdoptedConnector
+    return ,$problems
+}
+
+function Test-JgContactRepoint {
+    # Adopting the spec's contact by name changes its address when it points elsewhere (another
+    # archive's contact with the same default name): a rule outside the spec that journals to it
+    # would then journal to the spec's archive, or to an address nobody holds, as retiring the
+    # contact would strand it. Every such rule is a reason not to start.
+    $problems = @()
+    $resource = @($Desired | Where-Object { $_.Type -eq 'MailContact' })[0]
+    $item = [ordered]@{ Type = 'MailContact'; Identity = $resource.Identity; Title = $resource.Title }
+    $contact = Read-JgRetired -Item $item
+    if ($null -eq $contact) { return ,$problems }
+    $address = ConvertTo-JgComparable -Value $contact.ExternalEmailAddress -Kind 'address'
+    if ($null -eq $address -or $address -eq $Journalgen.JournalAddress.ToLowerInvariant()) { return ,$problems }
+    foreach ($rule in @(Find-JgRulesUsing -ContactName $resource.Identity -Address $address -Domains @() -Rules @(Get-JgJournalTargets))) {
+        $problems += "Journal rule '$($rule.Name)' is not in the spec and journals to $($rule.Raw), which $($resource.Title) holds; apply.ps1 would change that contact's address to $($Journalgen.JournalAddress), and the rule would no longer journal to $address. Add the rule to the spec or retire it, or give the spec's contact another name."
+    }
     return ,$problems
 }
 
@@ -1162,8 +1207,8 @@ function Test-JgKeepBackup {
 function Save-JgBackup {
     # What rollback.ps1 restores: each object of the spec, whether it exists and its managed
     # settings, and each retired object (Get-JgRetiredRecord). Values are kept in the state
-    # file's forms (Read-JgStateValue), not as the module's objects render them. The tenant is
-    # named, so rollback refuses the backup in another tenant.
+    # file's forms (Read-JgStateValue), not as the module's objects render them. The tenant and
+    # the spec are named, so rollback refuses the backup in another tenant or of another spec.
     param([string] $Path)
     $objects = foreach ($resource in $Desired) {
         $current = Read-JgCurrent -Resource $resource
@@ -1184,7 +1229,8 @@ function Save-JgBackup {
     }
     $backup = [ordered]@{
         Journalgen   = $Journalgen.Version
-        Spec         = $Journalgen.SpecName
+        EngineSha256 = $Journalgen.EngineSha256
+        SpecName     = $Journalgen.SpecName
         SpecSha256   = $Journalgen.SpecSha256
         # The tenant guard (Assert-JgTenant) found this initial domain among the tenant's domains.
         Organization = $Journalgen.Organization

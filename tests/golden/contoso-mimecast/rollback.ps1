@@ -15,9 +15,9 @@
     rule's target, scope, recipient and state). This is the safe form: apply.ps1 adopts objects
     that already have the spec's names, and only the backup knows which ones it created.
 
-    Before it signs in, it refuses a backup taken in another tenant, and one of another version
-    of the spec unless -AllowOtherSpecVersion is given; then the backup must still record every
-    object this version describes. Before any change it lists what it cannot give back: an
+    Before it signs in, it refuses a backup taken in another tenant or by apply.ps1 of another
+    spec, and one of another version of this spec unless -AllowOtherSpecVersion is given; then
+    the backup must still record every object this version describes. Before any change it lists what it cannot give back: an
     object created again gets a new Guid from Exchange, and loses what the backup recorded but
     journalgen does not write (a connector's validation status, a contact's other addresses and
     custom attributes).
@@ -76,7 +76,8 @@
     such a backup is refused before anything changes. This version's objects and settings are
     restored from it: each object must have a record in the backup, or nothing is changed, and
     a setting the other version did not manage keeps its current value. A backup of another
-    tenant is refused even so.
+    tenant, or of another spec (another spec name: two specs for one tenant may share object
+    names), is refused even so.
 
 .EXAMPLE
     .\rollback.ps1 -BackupPath .\journalgen-backup-contoso-mimecast-73137ec7a9af.json -WhatIf
@@ -148,6 +149,7 @@ $Journalgen = [ordered]@{
     ConnectorMustNot        = [ordered]@{
         SmtpDaneMode = 'Mandatory'
     }
+    EngineSha256            = '5ccfa30572bea2512e1159859168afc10ba305ae54caccf8491fb23576dcbd9d'
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -520,6 +522,15 @@ function Resolve-JgJournalTarget {
     return $Value
 }
 
+function Get-JgJournalAddress {
+    # A journal rule's target as the state file and the backup keep it: the address, without
+    # 'SMTP:', even when Exchange reports it by its holder's name (Resolve-JgJournalTarget).
+    param($Value)
+    $target = Resolve-JgJournalTarget -Value $Value
+    if ($target -eq $Value) { return $Value }
+    return (([string] $target) -replace '^smtp:', '')
+}
+
 function Compare-JgSettings {
     # The settings whose current value differs from the desired one.
     param([System.Collections.IDictionary] $Settings, [hashtable] $Current)
@@ -662,6 +673,20 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Test-JgOverlapsJournalDomain {
+    # Whether a connector outside the spec competes with the spec's for the journal domain: one
+    # of its recipient domains names it, exactly or by a '*.' wildcard (likely an older route to
+    # an archive). '*', a gateway's route for all outbound mail, does not: Exchange uses the most
+    # specific match, the spec's connector. The one rule for apply's overlap warning, verify's
+    # UNMANAGED rows and journalgen plan (JG418).
+    param($Connector)
+    foreach ($pattern in @(Get-JgProperty -Object $Connector -Name 'RecipientDomains')) {
+        $p = [string] $pattern
+        if ($p -ne '*' -and $p -ne '' -and (Test-JgDomainCovers -Pattern $p -Domain $Journalgen.JournalDomain)) { return $true }
+    }
+    return $false
+}
+
 function Get-JgRecordKind {
     # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
     # the comparison gives it; a setting the comparison does not know is text.
@@ -719,6 +744,7 @@ function Get-JgRetiredRecord {
             }
             $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        if ($settings.Contains('JournalEmailAddress')) { $settings['JournalEmailAddress'] = Get-JgJournalAddress -Value $settings['JournalEmailAddress'] }
         $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{
@@ -1001,7 +1027,9 @@ function Remove-JgRetired {
 function Get-JgRetiredHolders {
     # The retired contacts that hold the spec's journal address (a renamed contact): apply
     # removes them before the spec's contact step, because Exchange gives an address to one
-    # recipient only. Rules store the plain address, so they keep journaling meanwhile.
+    # recipient only. For that one step no recipient holds the address; the rules are read by
+    # their address in either form Exchange reports it (Resolve-JgJournalTarget, probe 9.11),
+    # and whether a rule delivers meanwhile is what probe 9.15 asks.
     foreach ($item in @($Retire | Where-Object { $_.Type -eq 'MailContact' })) {
         $object = Read-JgRetired -Item $item
         if ($null -eq $object) { continue }
@@ -1131,9 +1159,9 @@ function Read-JgBackupFile {
 }
 
 function Read-JgBackup {
-    # The backup, checked before anything else: it must be of this tenant, and of this spec
-    # version unless -AllowOtherSpecVersion; and it must record every object of the spec, so
-    # rollback cannot stop half-way for want of a record.
+    # The backup, checked before anything else: it must be of this tenant and this spec, and of
+    # this spec version unless -AllowOtherSpecVersion; and it must record every object of the
+    # spec, so rollback cannot stop half-way for want of a record.
     param([string] $Path)
     $backup = Read-JgBackupFile -Path (Resolve-JgPath $Path)
     $organization = [string] (Get-JgProperty -Object $backup -Name 'Organization')
@@ -1142,6 +1170,13 @@ function Read-JgBackup {
     }
     if ($organization -ne $Journalgen.Organization) {
         throw "$Path was taken in the tenant $organization; this rollback.ps1 is for $($Journalgen.Organization). Nothing was changed."
+    }
+    # Two specs for one tenant may share object names (the defaults are shared): no switch lets
+    # one restore the other's backup. Earlier backups name the spec 'Spec'.
+    $specName = [string] (Get-JgProperty -Object $backup -Name 'SpecName')
+    if (-not $specName) { $specName = [string] (Get-JgProperty -Object $backup -Name 'Spec') }
+    if ($specName -ne $Journalgen.SpecName) {
+        throw "$Path was taken by apply.ps1 of another spec, '$specName'; this rollback.ps1 is of '$($Journalgen.SpecName)'. Objects are matched by name, so restoring it would change objects of the other spec; -AllowOtherSpecVersion covers other versions of this spec only. Give the backup of this spec ($($Journalgen.BackupName)). Nothing was changed."
     }
     $sha = [string] (Get-JgProperty -Object $backup -Name 'SpecSha256')
     if ($sha -ne $Journalgen.SpecSha256) {

@@ -405,6 +405,15 @@ function Resolve-JgJournalTarget {
     return $Value
 }
 
+function Get-JgJournalAddress {
+    # A journal rule's target as the state file and the backup keep it: the address, without
+    # 'SMTP:', even when Exchange reports it by its holder's name (Resolve-JgJournalTarget).
+    param($Value)
+    $target = Resolve-JgJournalTarget -Value $Value
+    if ($target -eq $Value) { return $Value }
+    return (([string] $target) -replace '^smtp:', '')
+}
+
 function Compare-JgSettings {
     # The settings whose current value differs from the desired one.
     param([System.Collections.IDictionary] $Settings, [hashtable] $Current)
@@ -547,6 +556,20 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Test-JgOverlapsJournalDomain {
+    # Whether a connector outside the spec competes with the spec's for the journal domain: one
+    # of its recipient domains names it, exactly or by a '*.' wildcard (likely an older route to
+    # an archive). '*', a gateway's route for all outbound mail, does not: Exchange uses the most
+    # specific match, the spec's connector. The one rule for apply's overlap warning, verify's
+    # UNMANAGED rows and journalgen plan (JG418).
+    param($Connector)
+    foreach ($pattern in @(Get-JgProperty -Object $Connector -Name 'RecipientDomains')) {
+        $p = [string] $pattern
+        if ($p -ne '*' -and $p -ne '' -and (Test-JgDomainCovers -Pattern $p -Domain $Journalgen.JournalDomain)) { return $true }
+    }
+    return $false
+}
+
 function Get-JgRecordKind {
     # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
     # the comparison gives it; a setting the comparison does not know is text.
@@ -604,6 +627,7 @@ function Get-JgRetiredRecord {
             }
             $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        if ($settings.Contains('JournalEmailAddress')) { $settings['JournalEmailAddress'] = Get-JgJournalAddress -Value $settings['JournalEmailAddress'] }
         $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{

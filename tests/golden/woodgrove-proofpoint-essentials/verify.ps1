@@ -117,6 +117,7 @@ $Journalgen = [ordered]@{
     ConnectorMustNot        = [ordered]@{
         SmtpDaneMode = 'Mandatory'
     }
+    EngineSha256            = '5ccfa30572bea2512e1159859168afc10ba305ae54caccf8491fb23576dcbd9d'
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -487,6 +488,15 @@ function Resolve-JgJournalTarget {
     return $Value
 }
 
+function Get-JgJournalAddress {
+    # A journal rule's target as the state file and the backup keep it: the address, without
+    # 'SMTP:', even when Exchange reports it by its holder's name (Resolve-JgJournalTarget).
+    param($Value)
+    $target = Resolve-JgJournalTarget -Value $Value
+    if ($target -eq $Value) { return $Value }
+    return (([string] $target) -replace '^smtp:', '')
+}
+
 function Compare-JgSettings {
     # The settings whose current value differs from the desired one.
     param([System.Collections.IDictionary] $Settings, [hashtable] $Current)
@@ -629,6 +639,20 @@ function Test-JgDomainCovers {
     return ($p -eq $d)
 }
 
+function Test-JgOverlapsJournalDomain {
+    # Whether a connector outside the spec competes with the spec's for the journal domain: one
+    # of its recipient domains names it, exactly or by a '*.' wildcard (likely an older route to
+    # an archive). '*', a gateway's route for all outbound mail, does not: Exchange uses the most
+    # specific match, the spec's connector. The one rule for apply's overlap warning, verify's
+    # UNMANAGED rows and journalgen plan (JG418).
+    param($Connector)
+    foreach ($pattern in @(Get-JgProperty -Object $Connector -Name 'RecipientDomains')) {
+        $p = [string] $pattern
+        if ($p -ne '*' -and $p -ne '' -and (Test-JgDomainCovers -Pattern $p -Domain $Journalgen.JournalDomain)) { return $true }
+    }
+    return $false
+}
+
 function Get-JgRecordKind {
     # How the backup keeps a setting: in the state file's form (Read-JgStateValue) for the kind
     # the comparison gives it; a setting the comparison does not know is text.
@@ -686,6 +710,7 @@ function Get-JgRetiredRecord {
             }
             $settings[$name] = Read-JgStateValue -Object $holder -Name $name -As (Get-JgRecordKind -Name $name)
         }
+        if ($settings.Contains('JournalEmailAddress')) { $settings['JournalEmailAddress'] = Get-JgJournalAddress -Value $settings['JournalEmailAddress'] }
         $notRestored = Get-JgNotRestored -Object $object -Type $Item.Type
     }
     return [ordered]@{
@@ -744,7 +769,7 @@ function Get-JgState {
     $journalRules = @(foreach ($rule in @(Get-JournalRule -ErrorAction Stop)) {
         $journalRule = [ordered]@{
             Name                = (Read-JgStateValue -Object $rule -Name 'Name' -As 'text')
-            JournalEmailAddress = (Read-JgStateValue -Object $rule -Name 'JournalEmailAddress' -As 'text')
+            JournalEmailAddress = (Get-JgJournalAddress -Value (Read-JgStateValue -Object $rule -Name 'JournalEmailAddress' -As 'text'))
             Scope               = (Read-JgStateValue -Object $rule -Name 'Scope' -As 'text')
             Recipient           = (Read-JgStateValue -Object $rule -Name 'Recipient' -As 'text')
             Enabled             = (Read-JgStateValue -Object $rule -Name 'Enabled' -As 'bool')
@@ -851,7 +876,6 @@ function Test-JgUnmanaged {
     # One row per journal rule or outbound connector outside the spec that journals to the
     # spec's address or routes its journal domain: UNMANAGED, failing the check only with -Strict.
     $address = $Journalgen.JournalAddress.ToLowerInvariant()
-    $domain = $Journalgen.JournalDomain.ToLowerInvariant()
     # Retired objects have their own rows (Test-JgRetired).
     $wanted = @(@($Desired) + @($Retire) | Where-Object { $_.Type -eq 'JournalRule' } | ForEach-Object { ([string] $_.Identity).ToLowerInvariant() })
     $retiredConnectors = @($Retire | Where-Object { $_.Type -eq 'OutboundConnector' } | ForEach-Object { ([string] $_.Identity).ToLowerInvariant() })
@@ -870,8 +894,7 @@ function Test-JgUnmanaged {
     foreach ($connector in (Get-JgOutboundConnectors)) {
         $name = ([string] $connector.Name).ToLowerInvariant()
         if ($name -eq $Journalgen.ConnectorName.ToLowerInvariant() -or $retiredConnectors -contains $name) { continue }
-        $covers = @($connector.RecipientDomains | Where-Object { Test-JgDomainCovers -Pattern ([string] $_) -Domain $domain })
-        if ($covers.Count -gt 0) {
+        if (Test-JgOverlapsJournalDomain -Connector $connector) {
             [pscustomobject]@{
                 Object   = "Outbound connector '$($connector.Name)'"
                 Setting  = 'RecipientDomains'
