@@ -1410,16 +1410,115 @@ def _shell(shell: str) -> str:
 
 
 def rehearse(
-    spec: str,
-    state: str,
+    specs: Sequence[str],
+    state: str | None,
     fmt: str,
     *,
+    states_dir: str | None = None,
     out_dir: Path | None = None,
     shell: str = "pwsh",
     fail_write: int | None = None,
     throttle: str | None = None,
+    jobs: int = 1,
 ) -> Rehearsed:
-    """Run ``spec``'s scripts under PowerShell against the simulator seeded with ``state``."""
+    """Run a spec's scripts under PowerShell against the simulator seeded with ``state``; or,
+    with ``states_dir``, each spec's (files or folders) against the state of its tenant there,
+    over ``jobs`` processes, and a row per spec after the reports.
+    """
+    from journalgen import rehearse as rehearsal
+    from journalgen.write import shown_path
+
+    specs = list(specs)
+    _files_only(specs, "rehearse")
+    if state is not None and states_dir is not None:
+        raise UsageError(
+            "give --state FILE or --states DIR, not both: --state is for one spec, --states "
+            "pairs each spec with the state of its tenant"
+        )
+    if state is None and states_dir is None:
+        raise UsageError(
+            "give --state FILE for one spec, or --states DIR to rehearse each spec against the "
+            "state of its tenant"
+        )
+    if state is not None and len(specs) != 1:
+        raise UsageError(
+            "--state rehearses one spec against a captured tenant; give one spec, or --states "
+            "DIR for several"
+        )
+    outcome = Outcome(files=[specs[0], state] if state is not None else [])
+    if not _pinned(outcome):
+        return Rehearsed(outcome, None, False)
+    faults = _faults(fail_write, throttle)
+    program = _shell(shell)
+    run = functools.partial(_rehearse_spec, fmt, out_dir, shell, program, faults)
+    if state is not None:
+        return run({specs[0]: state}, specs[0])[0]
+    assert states_dir is not None  # for mypy: one of the two is given
+    paths = list(expand_inputs(specs))
+    paired = _pair_states(outcome, states_dir)
+    from_states = tuple(outcome.diagnostics)
+    rows: list[rehearsal.FleetRow] = []
+    states: dict[str, str] = {}
+    to_run: list[tuple[int, Path]] = []
+    for path in paths:
+        name = shown_path(path)
+        outcome.files.append(name)
+        try:
+            checked = check_file(str(path))
+        except SpecError as exc:
+            outcome.add(name, exc.diagnostics)
+            found = tuple(exc.diagnostics)
+            rows.append(rehearsal.FleetRow(name, _organization(path), None, "error", found))
+            continue
+        tenant = checked.resolved.organization
+        captured = paired.by_tenant.get(tenant.casefold())
+        why = paired.unusable.get(tenant.casefold())
+        if why is None and captured is not None:
+            states[str(path)] = captured.file
+            to_run.append((len(rows), path))
+            rows.append(rehearsal.FleetRow(name, tenant, captured.file, "error"))  # filled below
+            continue
+        if why is not None:
+            missing = _at_tenant(checked, "JG046", f"not rehearsed: {why}")
+        else:
+            message = (
+                f"no state in {states_dir} is for {tenant}, so it is not rehearsed; capture it "
+                f"into {states_dir} (journalgen capture-script --organization {tenant})"
+            )
+            missing = _at_tenant(checked, "JG045", message)
+        found = (*checked.warnings, *missing)
+        outcome.add(name, found)
+        result: rehearsal.FleetResult = "error" if why is not None else "no-state"
+        rows.append(rehearsal.FleetRow(name, tenant, None, result, found))
+    done = in_order(functools.partial(run, states), [p for _, p in to_run], jobs)
+    for (index, _), (one, ran) in zip(to_run, done, strict=True):
+        row = rows[index]
+        outcome.add(row.spec, one.outcome.diagnostics)
+        if not one.passed and row.spec not in outcome.failed:
+            outcome.failed.append(row.spec)
+        result = rehearsal.fleet_result(ran, one.passed)
+        found = tuple(one.outcome.diagnostics)
+        rows[index] = rehearsal.FleetRow(row.spec, row.tenant, row.state, result, found, one.text)
+    used = {row.tenant.casefold() for row in rows if row.state is not None and row.tenant}
+    unused = tuple(sorted(s.file for t, s in paired.by_tenant.items() if t not in used))
+    fleet = rehearsal.FleetRehearsal(states_dir, tuple(rows), unused, from_states)
+    text = rehearsal.fleet_json(fleet) if fmt == "json" else rehearsal.fleet_text(fleet)
+    return Rehearsed(outcome, text, fleet.passed and outcome.ok)
+
+
+def _rehearse_spec(
+    fmt: str,
+    out_dir: Path | None,
+    shell: str,
+    program: str,
+    faults: Mapping[str, object],
+    states: Mapping[str, str],
+    spec: str | Path,
+) -> tuple[Rehearsed, str | None]:
+    """The rehearsal of ``spec`` against its state in ``states`` (by spec), as ``rehearse
+    --state`` reports it, and its :func:`journalgen.rehearse.result` (``None``: none ran).
+    Module-level, so that ``--jobs`` processes can run it.
+    """
     import json
     import tempfile
 
@@ -1430,24 +1529,21 @@ def rehearse(
     from journalgen.emit import engine_sha256
     from journalgen.state import MAX_BYTES, load_state
 
-    _files_only([spec], "rehearse")
+    spec = str(spec)
+    state = states[spec]
     outcome = Outcome(files=[spec, state])
-    if not _pinned(outcome):
-        return Rehearsed(outcome, None, False)
-    faults = _faults(fail_write, throttle)
-    program = _shell(shell)
     try:
         checked = check_file(spec)
     except SpecError as exc:
         outcome.add(spec, exc.diagnostics)
-        return Rehearsed(outcome, None, False)
+        return Rehearsed(outcome, None, False), None
     outcome.add(spec, checked.warnings)
     try:
         raw = _read_limited(Path(state), MAX_BYTES, "file")
         captured = load_state(raw, state)
     except SpecError as exc:
         outcome.add(state, exc.diagnostics)
-        return Rehearsed(outcome, None, False)
+        return Rehearsed(outcome, None, False), None
     plan = plan_for(checked)
     if out_dir is not None:
         folder = out_dir / Path(spec).stem
@@ -1455,7 +1551,7 @@ def rehearse(
         found = compare_bundle(checked, folder, rebuild=rebuild).diagnostics
         outcome.add(spec, found)
         if has_errors(found):
-            return Rehearsed(outcome, None, False)
+            return Rehearsed(outcome, None, False), None
     against = live.plan_against(plan, captured)
     outcome.add(state, against.problems)
     tenant, assumptions = rehearsal.seed_state(
@@ -1483,6 +1579,7 @@ def rehearse(
         request = rehearsal.Request(folder, plan, against, tenant, faults)
         rehearsal.rehearse(request, done, program, work / "tenant")
     passed = done.ok and outcome.ok
+    ran = rehearsal.result(done)
     if fmt == "json":
-        return Rehearsed(outcome, rehearsal.as_json(done, outcome.diagnostics), passed)
-    return Rehearsed(outcome, rehearsal.text(done, outcome.diagnostics), passed)
+        return Rehearsed(outcome, rehearsal.as_json(done, outcome.diagnostics), passed), ran
+    return Rehearsed(outcome, rehearsal.text(done, outcome.diagnostics), passed), ran

@@ -741,13 +741,19 @@ def report(
 
 
 @main.command(short_help="Run the bundle's scripts against the simulator seeded with a state.")
-@click.argument("spec", type=click.Path())
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--state",
     "state",
-    required=True,
     type=click.Path(dir_okay=False),
-    help="The tenant to rehearse in, as captured (docs/state.md).",
+    help="The tenant to rehearse in, as captured (docs/state.md), for one SPEC.",
+)
+@click.option(
+    "--states",
+    "states_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="A folder of captured states (*.json, any names): rehearse each spec against the state "
+    "of its tenant (its organization), then one row per spec (docs/rehearse.md).",
 )
 @click.option(
     "--out-dir",
@@ -775,32 +781,39 @@ def report(
     metavar="N[:T]",
     help="From the first apply's N-th call on, T calls (1 by default) are throttled.",
 )
+@jobs_option
 def rehearse(
-    spec: str,
-    state: str,
+    specs: tuple[str, ...],
+    state: str | None,
+    states_dir: str | None,
     out_dir: str | None,
     fmt: str,
     shell: str,
     fail_write: int | None,
     throttle: str | None,
+    jobs: int,
 ) -> None:
     """Run apply.ps1 -WhatIf, apply.ps1, verify.ps1, apply.ps1 again and rollback.ps1 of SPEC
     under PowerShell against journalgen's Exchange Online simulator, seeded with the tenant in
-    the --state file, and report what they did (docs/rehearse.md). Exit 0 when every check
-    passes, 1 when the rehearsal found a problem, 2 without PowerShell.
+    the --state file, and report what they did (docs/rehearse.md); or, with --states DIR, each
+    spec (files or folders) against the state of its tenant in DIR, then one row per spec.
+    Exit 0 when every check passes (of every spec with a state), 1 when a rehearsal found a
+    problem or a spec or state has an error, 2 without PowerShell.
     """
     from pathlib import Path
 
     from journalgen import app
 
     rehearsed = app.rehearse(
-        spec,
+        specs,
         state,
         fmt,
+        states_dir=states_dir,
         out_dir=Path(out_dir) if out_dir else None,
         shell=shell,
         fail_write=fail_write,
         throttle=throttle,
+        jobs=jobs,
     )
     if rehearsed.text is None:
         _emit(fmt, rehearsed.outcome, err=fmt == "text")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from journalgen.diagnostics import Diagnostic, Severity
 from journalgen.live import LivePlan
@@ -1240,3 +1240,155 @@ def _first_difference(recorded: Record, again: Record) -> str:
     if len(recorded.steps) != len(again.steps):
         return f"it ran {len(again.steps)} step(s), not {len(recorded.steps)}"
     return "its checks or assumptions differ"
+
+
+# --- rehearse SPECS... --states DIR: every tenant of a fleet, and the journalgen-rehearsals/1 JSON --
+
+REHEARSALS_FORMAT = "journalgen-rehearsals/1"
+FleetResult = Literal["passed", "failed", "preflight", "no-state", "error"]
+# The order of the totals; text shows each as its word.
+FLEET_RESULTS: tuple[FleetResult, ...] = ("passed", "failed", "preflight", "no-state", "error")
+FLEET_WORDS: dict[FleetResult, str] = {
+    "passed": "passed",
+    "failed": "failed",
+    "preflight": "preflight",
+    "no-state": "no state",
+    "error": "error",
+}
+
+
+def fleet_result(ran: str | None, passed: bool) -> FleetResult:
+    """A spec's result in the fleet from its rehearsal's :func:`result` (``None``: none ran)."""
+    if ran is None:
+        return "error"
+    if ran == "preflight":
+        return "preflight"
+    return "passed" if passed else "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FleetRow:
+    """One spec of ``rehearse --states``: its tenant, the state it was paired with, and the result.
+
+    ``report`` is its rehearsal's text report or ``journalgen-rehearsal/1`` document, ``None``
+    when none ran (no state, or an error before it could).
+    """
+
+    spec: str
+    tenant: str | None
+    state: str | None
+    result: FleetResult
+    diagnostics: tuple[Diagnostic, ...] = ()
+    report: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetRehearsal:
+    """Every row, in the order the specs were given, and what was found in the states folder."""
+
+    states: str
+    rows: tuple[FleetRow, ...]
+    unused_states: tuple[str, ...] = ()
+    # Found in state files, not at any one tenant (a state with errors, two for one tenant).
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def totals(self) -> dict[str, int]:
+        return {"tenants": len(self.rows)} | {
+            r: sum(row.result == r for row in self.rows) for r in FLEET_RESULTS
+        }
+
+    @property
+    def passed(self) -> bool:
+        """Every spec with a state passed, and nothing has an error (exit 0)."""
+        return all(r.result in ("passed", "no-state") for r in self.rows) and not any(
+            d.is_error for d in self.diagnostics
+        )
+
+
+def _base(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def fleet_summary(f: FleetRehearsal) -> str:
+    """One line: how many tenants, how many of each result, and the exit code."""
+    t = f.totals()
+    parts = ", ".join(f"{t[r]} {FLEET_WORDS[r]}" for r in FLEET_RESULTS)
+    return f"{t['tenants']} tenant(s): {parts} (exit {0 if f.passed else 1})."
+
+
+def fleet_text(f: FleetRehearsal) -> str:
+    """Each rehearsal's text report, in the order the specs were given, then one row per spec."""
+    from journalgen.textshow import shown
+
+    headings = ("TENANT", "SPEC", "STATE", "RESULT", "ERRORS", "WARNINGS")
+    table: list[tuple[str, ...]] = [headings]
+    for r in f.rows:
+        cells = (
+            r.tenant or "-",
+            _base(r.spec),
+            "-" if r.state is None else _base(r.state),
+            FLEET_WORDS[r.result],
+            str(r.errors),
+            str(r.warnings),
+        )
+        # Shown before measured, so a name can neither hide nor shift a column.
+        table.append(tuple(shown(c) for c in cells))
+    widths = [max(len(line[i]) for line in table) for i in range(len(headings))]
+    out = "".join(r.report + "\n" for r in f.rows if r.report is not None)
+    lines = [f"Rehearsals against the states in {f.states}", ""]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table
+    ]
+    lines += ["", fleet_summary(f)]
+    if f.unused_states:
+        lines.append(
+            f"{len(f.unused_states)} state(s) in {f.states} are for no spec's tenant: "
+            + ", ".join(f.unused_states)
+        )
+    return out + "".join(shown(line) + "\n" for line in lines)
+
+
+def fleet_json(f: FleetRehearsal) -> str:
+    """The fleet's rehearsals for machines; its shape is documented in docs/rehearse.md."""
+    rehearsals: list[Any] = []
+    rows = []
+    for r in f.rows:
+        index = None
+        if r.report is not None:
+            index = len(rehearsals)
+            rehearsals.append(json.loads(r.report))
+        rows.append(
+            {
+                "spec": r.spec,
+                "tenant": r.tenant,
+                "state": r.state,
+                "result": r.result,
+                "rehearsal": index,
+                "errors": r.errors,
+                "warnings": r.warnings,
+                "diagnostics": [d.as_dict() for d in r.diagnostics],
+            }
+        )
+    payload = {
+        "format": REHEARSALS_FORMAT,
+        "states": f.states,
+        "totals": f.totals(),
+        "passed": f.passed,
+        "rows": rows,
+        "rehearsals": rehearsals,
+        "unused_states": list(f.unused_states),
+        "errors": sum(r.errors for r in f.rows)
+        + sum(d.severity is Severity.ERROR for d in f.diagnostics),
+        "warnings": sum(r.warnings for r in f.rows)
+        + sum(d.severity is Severity.WARNING for d in f.diagnostics),
+        "diagnostics": [d.as_dict() for d in f.diagnostics],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=True) + "\n"
