@@ -73,6 +73,17 @@ def cloud_option(help: str) -> Callable[[F], F]:
     )
 
 
+def states_option(help: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--states DIR``: a folder of captured states, each paired with the specs of its tenant."""
+    return click.option(
+        "--states",
+        "states_dir",
+        required=required,
+        type=click.Path(exists=True, file_okay=False),
+        help=help,
+    )
+
+
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout."
 )
@@ -185,12 +196,9 @@ def validate(specs: tuple[str, ...], strict: bool, fmt: str) -> None:
     type=click.Path(dir_okay=False),
     help="A captured tenant state: CHANGE.md then shows what apply.ps1 would change in it.",
 )
-@click.option(
-    "--states",
-    "states_dir",
-    type=click.Path(exists=True, file_okay=False),
-    help="A folder of captured states (*.json, any names): each spec gets the changes against "
-    "the state of its tenant (its organization); a spec with none is a warning.",
+@states_option(
+    "A folder of captured states (*.json, any names): each spec gets the changes against "
+    "the state of its tenant (its organization); a spec with none is a warning."
 )
 @click.option(
     "--drop-state",
@@ -277,12 +285,9 @@ def build(
     help="A state a bundle was built against (build --state): its changes against the tenant "
     "are rendered again and must match. Repeatable; each matches the bundles of its tenant.",
 )
-@click.option(
-    "--states",
-    "states_dir",
-    type=click.Path(exists=True, file_okay=False),
-    help="A folder of state files (*.json): each bundle built with --state is verified "
-    "against the one with the hash its manifest records.",
+@states_option(
+    "A folder of state files (*.json): each bundle built with --state is verified "
+    "against the one with the hash its manifest records."
 )
 @click.option(
     "--rehearse",
@@ -583,12 +588,9 @@ def _now(value: str | None) -> datetime:
     help="A state captured by verify.ps1 -StatePath or the capture script (docs/state.md), "
     "for one SPEC.",
 )
-@click.option(
-    "--states",
-    "states_dir",
-    type=click.Path(exists=True, file_okay=False),
-    help="A folder of captured states (*.json, any names): plan each spec against the state of "
-    "its tenant (its organization), one row per spec (docs/fleet.md).",
+@states_option(
+    "A folder of captured states (*.json, any names): plan each spec against the state of "
+    "its tenant (its organization), one row per spec (docs/fleet.md)."
 )
 @click.option(
     "--max-age",
@@ -676,12 +678,9 @@ def plan(
 
 @main.command(short_help="Write one HTML page of a fleet: each tenant's status against its state.")
 @click.argument("specs", metavar="SPEC...", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--states",
-    "states_dir",
+@states_option(
+    "A folder of captured states (*.json, any names), paired with the specs by tenant.",
     required=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="A folder of captured states (*.json, any names), paired with the specs by tenant.",
 )
 @click.option(
     "--out-dir",
@@ -748,12 +747,9 @@ def report(
     type=click.Path(dir_okay=False),
     help="The tenant to rehearse in, as captured (docs/state.md), for one SPEC.",
 )
-@click.option(
-    "--states",
-    "states_dir",
-    type=click.Path(exists=True, file_okay=False),
-    help="A folder of captured states (*.json, any names): rehearse each spec against the state "
-    "of its tenant (its organization), then one row per spec (docs/rehearse.md).",
+@states_option(
+    "A folder of captured states (*.json, any names): rehearse each spec against the state "
+    "of its tenant (its organization), then one row per spec (docs/rehearse.md)."
 )
 @click.option(
     "--out-dir",

@@ -412,8 +412,8 @@ def matches_plan(
             problems.append(
                 f"{label(item.type, item.identity)} is still there; plan predicted its removal"
             )
-    actual = _changed(before, after, plan)
-    expected = _predicted(predicted)
+    actual = changed_settings(before, after, plan)
+    expected = predicted_changes(predicted)
     for key in sorted(actual.keys() | expected.keys()):
         got, wanted = actual.get(key, set()), expected.get(key, set())
         title = label(*key)
@@ -432,9 +432,13 @@ def matches_plan(
     return problems
 
 
-def _changed(
+def changed_settings(
     before: Mapping[str, Any], after: Mapping[str, Any], plan: Plan
 ) -> dict[tuple[str, str], set[str] | str]:
+    """What changed between two states, for the plan's objects, compared as apply compares.
+
+    A value per (type, identity): "created", "removed", or the set of settings that changed.
+    """
     result: dict[tuple[str, str], set[str] | str] = {}
     for resource in plan.resources:
         old = settings_of(before, resource.type, resource.identity)
@@ -460,7 +464,8 @@ def _changed(
     return result
 
 
-def _predicted(live: LivePlan) -> dict[tuple[str, str], set[str] | str]:
+def predicted_changes(live: LivePlan) -> dict[tuple[str, str], set[str] | str]:
+    """What ``journalgen plan`` says apply changes, in the form of :func:`changed_settings`."""
     result: dict[tuple[str, str], set[str] | str] = {}
     for step in live.steps:
         key = (step.type, step.identity)

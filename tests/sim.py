@@ -11,7 +11,14 @@ from typing import Any
 
 from journalgen.compiler import Checked, check_source, compile_bundle, plan_for
 from journalgen.live import LivePlan, plan_against
-from journalgen.plan import COMPARE, Plan, normalise
+from journalgen.plan import Plan
+
+# What changed, compared as apply compares: the rehearsal's own functions, so that scenarios and
+# `journalgen rehearse` judge a run the same way (re-exported for the scenarios).
+from journalgen.rehearse import changed_settings as changed_settings
+from journalgen.rehearse import predicted_changes as predicted_changes
+from journalgen.rehearse import settings_of as settings_of
+from journalgen.rehearse import untouched as untouched
 from journalgen.simulator import Run, run_pwsh, script_command
 from journalgen.state import Captured, load_state
 from tests.conftest import ROOT
@@ -218,92 +225,6 @@ def live_plan(bundle: Bundle, state: Mapping[str, Any], folder: Path) -> LivePla
     path.write_text(json.dumps(state), encoding="utf-8")
     captured = load_state(path.read_bytes(), "plan-state.json")
     return plan_against(bundle.plan, captured)
-
-
-def _section_items(state: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    section = {
-        "MailContact": "mail_contacts",
-        "OutboundConnector": "outbound_connectors",
-        "JournalRule": "journal_rules",
-    }[kind]
-    return {str(item["Name"]).casefold(): item for item in state.get(section, [])}
-
-
-def settings_of(state: Mapping[str, Any], kind: str, identity: str) -> dict[str, Any] | None:
-    if kind == "TransportConfig":
-        return dict(state["transport_config"])
-    return _section_items(state, kind).get(identity.casefold())
-
-
-def changed_settings(
-    before: Mapping[str, Any], after: Mapping[str, Any], plan: Plan
-) -> dict[tuple[str, str], set[str] | str]:
-    """What changed between two states, for the plan's objects, compared as apply compares.
-
-    A value per (type, identity): "created", "removed", or the set of settings that changed.
-    """
-    result: dict[tuple[str, str], set[str] | str] = {}
-    for resource in plan.resources:
-        old = settings_of(before, resource.type, resource.identity)
-        new = settings_of(after, resource.type, resource.identity)
-        key = (resource.type, resource.identity)
-        if old is None and new is not None:
-            result[key] = "created"
-        elif old is not None and new is None:
-            result[key] = "removed"
-        elif old is not None and new is not None:
-            names = {
-                s.name
-                for s in resource.settings
-                if normalise(COMPARE[s.name], old.get(s.name))
-                != normalise(COMPARE[s.name], new.get(s.name))
-            }
-            if names:
-                result[key] = names
-    for item in plan.retired:
-        old = settings_of(before, item.type, item.identity)
-        new = settings_of(after, item.type, item.identity)
-        if old is not None and new is None:
-            result[(item.type, item.identity)] = "removed"
-    return result
-
-
-def predicted_changes(live: LivePlan) -> dict[tuple[str, str], set[str] | str]:
-    """What ``journalgen plan`` says apply changes, in the form of :func:`changed_settings`."""
-    result: dict[tuple[str, str], set[str] | str] = {}
-    for step in live.steps:
-        key = (step.type, step.identity)
-        if step.action == "create":
-            result[key] = "created"
-        elif step.action == "remove":
-            result[key] = "removed"
-        elif step.action == "update":
-            result[key] = {c.name for c in step.changes}
-    return result
-
-
-def untouched(before: Mapping[str, Any], after: Mapping[str, Any], plan: Plan) -> list[str]:
-    """Objects outside the spec whose recorded settings changed: apply must leave them alone."""
-    managed = {(r.type, r.identity.casefold()) for r in plan.resources}
-    managed |= {(r.type, r.identity.casefold()) for r in plan.retired}
-    moved: list[str] = []
-    for kind in ("MailContact", "OutboundConnector", "JournalRule"):
-        old_items = _section_items(before, kind)
-        new_items = _section_items(after, kind)
-        for name, old in old_items.items():
-            if (kind, name) in managed:
-                continue
-            new = new_items.get(name)
-            if new is None:
-                moved.append(f"{kind} {name}: removed")
-                continue
-            for key, value in old.items():
-                if key in ("Guid",) or key not in new:
-                    continue
-                kind_of = COMPARE.get(key, "text")
-                if normalise(kind_of, value) != normalise(kind_of, new[key]):
-                    moved.append(f"{kind} {name}: {key}")
-    return moved
 
 
 def spec_arguments(values: Sequence[str]) -> tuple[str, ...]:
