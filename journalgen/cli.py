@@ -84,6 +84,23 @@ def states_option(help: str, *, required: bool = False) -> Callable[[F], F]:
     )
 
 
+def age_options(max_age: str, now: str) -> Callable[[F], F]:
+    """``--max-age DAYS`` and ``--now TIME``: when a captured state is stale, and "now"."""
+
+    def decorate(function: F) -> F:
+        function = click.option("--now", metavar="TIME", help=now)(function)
+        return click.option(
+            "--max-age",
+            type=click.IntRange(min=0),
+            default=7,
+            show_default=True,
+            metavar="DAYS",
+            help=max_age,
+        )(function)
+
+    return decorate
+
+
 output_option = click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE, not stdout."
 )
@@ -592,19 +609,10 @@ def _now(value: str | None) -> datetime:
     "A folder of captured states (*.json, any names): plan each spec against the state of "
     "its tenant (its organization), one row per spec (docs/fleet.md)."
 )
-@click.option(
-    "--max-age",
-    type=click.IntRange(min=0),
-    default=7,
-    show_default=True,
-    metavar="DAYS",
-    help="With --states: a state captured more than DAYS days ago is stale (a warning).",
-)
-@click.option(
-    "--now",
-    metavar="TIME",
-    help="With --states: the time ages are counted to, like 2026-12-01T12:00:00Z (default: "
-    "the clock), for output that does not change from day to day.",
+@age_options(
+    "With --states: a state captured more than DAYS days ago is stale (a warning).",
+    "With --states: the time ages are counted to, like 2026-12-01T12:00:00Z (default: the "
+    "clock), for output that does not change from day to day.",
 )
 @click.option(
     "--details", is_flag=True, help="With --states: print each tenant's plan after the table."
@@ -689,18 +697,9 @@ def plan(
     help="The bundles' folder: each row links to its <spec name>/CHANGE.md there.",
 )
 @output_option
-@click.option(
-    "--max-age",
-    type=click.IntRange(min=0),
-    default=7,
-    show_default=True,
-    metavar="DAYS",
-    help="A state captured more than DAYS days ago is stale.",
-)
-@click.option(
-    "--now",
-    metavar="TIME",
-    help="The time ages are counted to and the page says it was made at, like "
+@age_options(
+    "A state captured more than DAYS days ago is stale.",
+    "The time ages are counted to and the page says it was made at, like "
     "2026-12-01T12:00:00Z (default: the clock).",
 )
 def report(

@@ -627,15 +627,7 @@ def rehearse(request: Request, rehearsal: Rehearsal, pwsh: str, folder: Path) ->
         checks.append(Check("apply", "apply completed", False, tuple(problems)))
 
     if completed:
-        problems = matches_plan(plan, predicted, before, after_apply)
-        checks.append(
-            Check(
-                "plan",
-                "the tenant after apply is what plan predicted",
-                not problems,
-                tuple(problems),
-            )
-        )
+        checks.append(_plan_check(matches_plan(plan, predicted, before, after_apply)))
         verified = go("verify", "verify.ps1", [])
         if verified is None:
             return rehearsal
@@ -651,15 +643,7 @@ def rehearse(request: Request, rehearsal: Rehearsal, pwsh: str, folder: Path) ->
             return rehearsal
         checks.append(_again_check(again[0], "apply run again completed", written=True))
         if again[0].exit_code == 0:
-            problems = matches_plan(plan, predicted, before, runner.tenant())
-            checks.append(
-                Check(
-                    "plan",
-                    "the tenant after apply is what plan predicted",
-                    not problems,
-                    tuple(problems),
-                )
-            )
+            checks.append(_plan_check(matches_plan(plan, predicted, before, runner.tenant())))
             verified = go("verify", "verify.ps1", [])
             if verified is None:
                 return rehearsal
@@ -688,6 +672,12 @@ def rehearse(request: Request, rehearsal: Rehearsal, pwsh: str, folder: Path) ->
         )
     )
     return rehearsal
+
+
+def _plan_check(problems: Sequence[str]) -> Check:
+    return Check(
+        "plan", "the tenant after apply is what plan predicted", not problems, tuple(problems)
+    )
 
 
 def _verify_check(step: Step) -> Check:
