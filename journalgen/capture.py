@@ -43,3 +43,25 @@ def capture_meta(organization: str | None, cloud: str) -> dict[str, object]:
         "InitialSuffix": info.suffix,
         "ExchangeEnvironmentName": info.environment,
     }
+
+
+# How the fleet capture script signs in to each tenant of its list (``capture-script --fleet``).
+FLEET_SIGN_INS = ("partner", "app-only")
+
+
+def fleet_meta(sign_in: str, cloud: str) -> dict[str, object]:
+    """The fleet capture script's data block: the single capture's, for no one tenant, and how
+    it signs in (``partner``: -DelegatedOrganization, ``app-only``: -Organization, per tenant).
+    """
+    if sign_in not in FLEET_SIGN_INS:
+        raise ValueError(f"unknown fleet sign-in {sign_in!r}")
+    return {**capture_meta(None, cloud), "SignIn": sign_in}
+
+
+def fleet_script(sign_in: str, cloud: str) -> bytes:
+    """The read-only script that captures every tenant of a list into ``DIR/<organization>.json``."""
+    from journalgen.app import require_pin
+    from journalgen.emit import render_capture_fleet
+
+    require_pin()
+    return render_capture_fleet(sign_in, cloud)

@@ -423,15 +423,33 @@ def probe(cloud: str, output: str | None) -> None:
     "--organization",
     help="The tenant's initial domain: the script stops in any other tenant.",
 )
+@click.option(
+    "--fleet",
+    type=click.Choice(["partner", "app-only"]),
+    help="Write the fleet capture script instead: it captures every tenant of a list into "
+    "DIR/<organization>.json, signing in as a partner admin (-DelegatedOrganization) or "
+    "app-only (-Organization) to each.",
+)
 @cloud_option("The tenant's Microsoft 365 cloud.")
 @output_option
-def capture_script(organization: str | None, cloud: str, output: str | None) -> None:
+def capture_script(
+    organization: str | None, fleet: str | None, cloud: str, output: str | None
+) -> None:
     """Print the capture script (-o FILE writes it, e.g. capture.ps1): a read-only script that
     writes the tenant's journaling state for `plan` and `import` (docs/state.md), for a tenant
-    that has no spec yet.
+    that has no spec yet. With --fleet, the script that captures every tenant of a list.
     """
     from journalgen import app
 
+    if fleet is not None:
+        if organization is not None:
+            raise click.UsageError(
+                "--fleet captures the tenants of a list, --organization one tenant: give one of them"
+            )
+        from journalgen.capture import fleet_script
+
+        _deliver(fleet_script(fleet, cloud), output)
+        return
     _deliver(app.capture_script(organization, cloud), output)
 
 

@@ -1234,6 +1234,49 @@ CODES: dict[str, Code] = {
                 ],
             },
         ),
+        Code(
+            "JG428",
+            E,
+            "transport-rule-uses-retired-contact",
+            "A transport (mail-flow) rule names a contact the spec retires, by name or address, in a recipient property (a redirect, a BCC, a condition): removing the contact would silently break that rule, so apply.ps1's preflight stops, naming the rule and the property.",
+            "apply.ps1 preflight; Get-TransportRule",
+            state_spec={"retire": {"contacts": ["Old journal contact"]}},
+            state_example={
+                "mail_contacts": [
+                    {**_EXAMPLE_CONTACT, "ExternalEmailAddress": "SMTP:old@archive.example"}
+                ],
+                "transport_rules": [
+                    {
+                        "Name": "BCC legal to the old archive",
+                        "State": "Enabled",
+                        "BlindCopyTo": ["old@archive.example"],
+                    }
+                ],
+            },
+        ),
+        Code(
+            "JG433",
+            E,
+            "transport-rule-uses-repointed-contact",
+            "The spec adopts an existing contact by name that points at another address, and a transport (mail-flow) rule names that contact, by name or by its current address: changing the contact's address would silently send that rule's mail to the spec's archive or to nobody, as for journal rules (JG427), so apply.ps1's preflight stops.",
+            "apply.ps1 preflight; Get-TransportRule",
+            state_example={
+                "mail_contacts": [
+                    {
+                        **_EXAMPLE_CONTACT,
+                        "Name": "SMTP Journaling",
+                        "ExternalEmailAddress": "SMTP:journaling@journal.old.example",
+                    }
+                ],
+                "transport_rules": [
+                    {
+                        "Name": "Redirect to the old archive",
+                        "State": "Enabled",
+                        "RedirectMessageTo": ["SMTP Journaling"],
+                    }
+                ],
+            },
+        ),
         # --- across specs: one tenant, and a spec's earlier version ---
         Code(
             "JG501",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
@@ -34,6 +35,27 @@ def _comment_text(text: str, max_len: int) -> PsCode:
     # Every script of a bundle repeats the same names in its comments, and ps_comment_text's
     # signature-block test is the costliest step of a build; the bound keeps memory flat.
     return PsCode(ps_comment_text(text, max_len))
+
+
+# What must not stand as it is in a help block: it would end the comment (`#>`), open another
+# (`<#`), or read as a code point in a comment (`[U+`).
+_HELP_UNSAFE = ("<#", "#>", "[U+")
+
+
+def _help_argument(value: object) -> PsCode:
+    """``value`` as a PowerShell literal that a help block (``<# ... #>``) holds as it is."""
+    literal = ps_literal(value)
+    if not any(unsafe in literal for unsafe in _HELP_UNSAFE):
+        return literal
+    # Rare: each '#' and '[' goes in as a [char] of its own, between literals of the rest.
+    parts = [
+        PsCode(f"[char]0x{ord(piece):04X}") if piece in "#[" else ps_literal(piece)
+        for piece in re.split(r"([#\[])", str(value))
+        if piece
+    ]
+    if not parts[0].startswith("'"):
+        parts.insert(0, PsCode("''"))
+    return PsCode("(" + " + ".join(parts) + ")")
 
 
 def _hashtable(value: dict[str, Any], indent: int = 0) -> PsCode:
@@ -71,6 +93,7 @@ def environment() -> jinja2.Environment:
     env.filters["comment"] = _comment
     env.filters["hashtable"] = _hashtable
     env.filters["ps"] = ps_literal
+    env.filters["help_argument"] = _help_argument
     env.globals["journalgen_version"] = PsCode(__version__)
     env.globals["compare_kinds"] = ps_hashtable(dict(COMPARE), 0)
     env.globals["retire_properties"] = ps_hashtable(
@@ -174,6 +197,13 @@ def render_capture(organization: str | None, cloud: str) -> bytes:
     from journalgen.capture import capture_meta
 
     return _standalone("capture.ps1", capture_meta(organization, cloud))
+
+
+def render_capture_fleet(sign_in: str, cloud: str) -> bytes:
+    """The fleet capture script (``journalgen capture-script --fleet``): a state file per tenant."""
+    from journalgen.capture import fleet_meta
+
+    return _standalone("capture-fleet.ps1", fleet_meta(sign_in, cloud))
 
 
 def render_apply(plan: Plan) -> bytes:

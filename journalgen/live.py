@@ -337,6 +337,24 @@ def _outside_rules(
     ]
 
 
+def _transport_rules_naming(
+    state: TenantState, name: str, address: object
+) -> list[tuple[int, Any, str, str]]:
+    # apply.ps1's Find-JgTransportRulesUsing: each rule and recipient property naming a contact,
+    # by its name or its address (Exchange may report a recipient either way).
+    found = []
+    for i, rule in enumerate(state.transport_rules or ()):
+        seen: set[str] = set()
+        for prop, value in rule.naming():
+            if prop in seen:
+                continue
+            by_address = address is not None and _address(value) == address
+            if value.casefold() == name.casefold() or by_address:
+                seen.add(prop)
+                found.append((i, rule, prop, value))
+    return found
+
+
 def _repointed(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Problems) -> None:
     # apply.ps1's Test-JgContactRepoint: adopting the spec's contact by name changes its address
     # when it points at another archive; a rule outside the spec that journals to it would lose
@@ -360,6 +378,15 @@ def _repointed(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _P
                 "archive, and apply.ps1 would stop. Add the rule to the spec or retire it, or "
                 "give the spec's contact another name",
             )
+    for i, rule, prop, value in _transport_rules_naming(state, contact.name, old):
+        p.add(
+            ("transport_rules", i, prop),
+            "JG433",
+            f"transport rule '{rule.name}' names the spec's contact '{contact.name}' in {prop} "
+            f"({value}); changing that contact's address from {old} to {journal_address} would "
+            "send the rule's mail elsewhere, and apply.ps1 would stop. Change the rule first, or "
+            "give the spec's contact another name",
+        )
 
 
 def _stranded(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Problems) -> None:
@@ -378,8 +405,19 @@ def _stranded(plan: Plan, state: TenantState, retired: Sequence[Retired], p: _Pr
             continue
         if item.type == "MailContact":
             contact = _address(current.external_email_address)
-            # The spec's own contact takes over its own journal address (a renamed contact).
-            if contact == journal_address:
+            # The spec's own contact takes over its own journal address (a renamed contact), so
+            # only a transport rule naming the retired name loses its recipient.
+            renamed = contact == journal_address
+            by = None if renamed else contact
+            for i, t_rule, prop, value in _transport_rules_naming(state, item.identity, by):
+                p.add(
+                    ("transport_rules", i, prop),
+                    "JG428",
+                    f"transport rule '{t_rule.name}' names retired contact '{item.identity}' in "
+                    f"{prop} ({value}); removing the contact would break the rule, and apply.ps1 "
+                    "would stop. Change the rule first, or keep the contact",
+                )
+            if renamed:
                 continue
             for i, rule, address in rules:
                 raw = rule.journal_email_address
@@ -485,7 +523,12 @@ def plan_against(plan: Plan, captured: Captured, retired: Sequence[Retired] = ()
     )
     problems = preflight(plan, captured, retired)
     return LivePlan(
-        plan.spec_name, plan.spec_sha256, captured, steps, tuple(problems), undecided(plan, state)
+        plan.spec_name,
+        plan.spec_sha256,
+        captured,
+        steps,
+        tuple(problems),
+        undecided(plan, state, retired),
     )
 
 
@@ -518,7 +561,9 @@ _RECAPTURE = (
 )
 
 
-def undecided(plan: Plan, state: TenantState) -> tuple[Undecided, ...]:
+def undecided(
+    plan: Plan, state: TenantState, retired: Sequence[Retired] | None = None
+) -> tuple[Undecided, ...]:
     """The preflight checks ``state`` cannot decide for ``plan``, with what it lacks.
 
     A check that reads data the capture did not take passes silently in ``preflight``; it is
@@ -600,7 +645,48 @@ def undecided(plan: Plan, state: TenantState) -> tuple[Undecided, ...]:
                         f"that returns {setting}",
                     )
                 )
+    if state.transport_rules is None:
+        found += _undecided_transport_rules(plan, state, retired)
     return tuple(found)
+
+
+_RULES_RECAPTURE = (
+    "capture again with verify.ps1 -StatePath FILE or the script of journalgen capture-script, "
+    "which record the transport rules naming the contacts"
+)
+
+
+def _undecided_transport_rules(
+    plan: Plan, state: TenantState, retired: Sequence[Retired] | None
+) -> list[Undecided]:
+    # A state from before transport_rules: the JG428 and JG433 checks have nothing to read.
+    if retired is None:
+        retired = tuple(Retired(i.type, i.identity, i.title) for i in plan.retired)
+    missing = "the state has no transport_rules"
+    found = []
+    for item in retired:
+        if item.type == "MailContact" and _named("MailContact", item.identity, state) is not None:
+            found.append(
+                Undecided(
+                    "JG428",
+                    f"a transport rule names retired contact '{item.identity}'",
+                    missing,
+                    _RULES_RECAPTURE,
+                )
+            )
+    contact = _named("MailContact", plan.contact.identity, state)
+    old = None if contact is None else _address(contact.external_email_address)
+    if isinstance(old, str) and old != _address(plan.resolved.journal_address):
+        found.append(
+            Undecided(
+                "JG433",
+                f"a transport rule names the spec's contact '{plan.contact.identity}', whose "
+                "address apply.ps1 would change",
+                missing,
+                _RULES_RECAPTURE,
+            )
+        )
+    return found
 
 
 def undecided_lines(live: LivePlan) -> list[str]:

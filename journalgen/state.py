@@ -133,6 +133,58 @@ class Recipient(_Model):
     email_addresses: Items[str] = Field(default=(), alias="EmailAddresses")
 
 
+# The properties of a transport rule (`Get-TransportRule`) that can name a recipient, conditions
+# and exceptions included, by their Exchange names, in the capture's order.
+RULE_RECIPIENT_PROPERTIES = (
+    "From",
+    "SentTo",
+    "AnyOfToHeader",
+    "AnyOfCcHeader",
+    "AnyOfToCcHeader",
+    "ModerateMessageByUser",
+    "RedirectMessageTo",
+    "BlindCopyTo",
+    "CopyTo",
+    "AddToRecipients",
+    "GenerateIncidentReport",
+    "ExceptIfFrom",
+    "ExceptIfSentTo",
+)
+
+
+class TransportRule(_Model):
+    """A mail-flow rule (`Get-TransportRule`) that names a contact or address the setup uses."""
+
+    name: str = Field(alias="Name")
+    state: str | None = Field(default=None, alias="State")
+    """`Enabled` or `Disabled`. Each recipient property below is null when Exchange did not
+    return it."""
+    from_: Items[str] | None = Field(default=None, alias="From")
+    sent_to: Items[str] | None = Field(default=None, alias="SentTo")
+    any_of_to_header: Items[str] | None = Field(default=None, alias="AnyOfToHeader")
+    any_of_cc_header: Items[str] | None = Field(default=None, alias="AnyOfCcHeader")
+    any_of_to_cc_header: Items[str] | None = Field(default=None, alias="AnyOfToCcHeader")
+    moderate_message_by_user: Items[str] | None = Field(default=None, alias="ModerateMessageByUser")
+    redirect_message_to: Items[str] | None = Field(default=None, alias="RedirectMessageTo")
+    blind_copy_to: Items[str] | None = Field(default=None, alias="BlindCopyTo")
+    copy_to: Items[str] | None = Field(default=None, alias="CopyTo")
+    add_to_recipients: Items[str] | None = Field(default=None, alias="AddToRecipients")
+    generate_incident_report: Items[str] | None = Field(
+        default=None, alias="GenerateIncidentReport"
+    )
+    except_if_from: Items[str] | None = Field(default=None, alias="ExceptIfFrom")
+    except_if_sent_to: Items[str] | None = Field(default=None, alias="ExceptIfSentTo")
+
+    def naming(self) -> list[tuple[str, str]]:
+        """Each (property, value) of the rule that names a recipient, in the capture's order."""
+        fields = {f.alias: name for name, f in type(self).model_fields.items()}
+        return [
+            (prop, value)
+            for prop in RULE_RECIPIENT_PROPERTIES
+            for value in getattr(self, fields[prop]) or ()
+        ]
+
+
 class TenantState(_Model):
     """A tenant's journaling state as captured by `verify.ps1 -StatePath` or the capture script."""
 
@@ -161,6 +213,10 @@ class TenantState(_Model):
     recipient_lookups: Items[str] | None = None
     """Every name or address the capture asked `Get-Recipient` for, lower case: one listed here
     that no entry of `recipients` holds belongs to nobody. Absent: `plan` cannot tell."""
+    transport_rules: Items[TransportRule] | None = None
+    """The mail-flow rules that name, in a recipient property, a captured mail contact (by name
+    or address) or a name or address in `recipient_lookups`. Absent: not captured, so `plan`
+    cannot decide whether retiring or re-pointing a contact strands one."""
 
 
 def schema_text() -> str:

@@ -35,6 +35,7 @@ KINDS: dict[str, type[BaseModel]] = {
     "outboundConnector": state.OutboundConnector,
     "mailContact": state.MailContact,
     "recipient": state.Recipient,
+    "transportRule": state.TransportRule,
     "state": state.TenantState,
 }
 # Keys the capture writes beyond the models, which docs/state.md names as ignored.

@@ -34,6 +34,7 @@ ENGINE_TO_PLAN: dict[str, str | Pending | Undecidable] = {
     "Wrong tenant: this session is connected": "JG410",
     # Test-JgContactRepoint
     "would change that contact's address": "JG427",
+    "would re-point that contact to": "JG433",
     # Test-JgPreflight
     "is an accepted domain of this tenant; Exchange Online cannot journal to itself": "JG411",
     "is an Exchange Online mailbox": "JG414",
@@ -57,6 +58,7 @@ ENGINE_TO_PLAN: dict[str, str | Pending | Undecidable] = {
     # Test-JgRetirePreflight
     "retired contact": "JG425",
     "through retired connector": "JG426",
+    "which the spec retires, in": "JG428",
     # Get-JgOne, which every read by identity goes through.
     "objects carrying that name or address": "JG424",
     "Cannot read an object of type": Undecidable(

@@ -28,12 +28,16 @@ from tests.spectext import BASE
 
 pytestmark = pytest.mark.pwsh
 
+FLEET = ("partner", "app-only")
+
 # --- every script journalgen generates -----------------------------------------------------------
 
 # (label, CLI arguments) of the standalone scripts: capture for each cloud, and for one tenant.
 STANDALONE = [
     *((f"capture-{cloud}.ps1", ["capture-script", "--cloud", cloud]) for cloud in CLOUDS),
     ("capture-contoso.ps1", ["capture-script", "--organization", "contoso.onmicrosoft.com"]),
+    *((f"capture-fleet-{how}.ps1", ["capture-script", "--fleet", how]) for how in FLEET),
+    ("capture-fleet-gcc_high.ps1", ["capture-script", "--fleet", "partner", "--cloud", "gcc_high"]),
     *((f"probe-{cloud}.ps1", ["probe", "--cloud", cloud]) for cloud in CLOUDS),
 ]
 LABELS = [

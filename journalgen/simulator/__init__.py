@@ -134,7 +134,8 @@ def run_pwsh(
     calls: list[dict[str, Any]] = []
     if log.exists():
         calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
-    tenant = json.loads(state.read_text(encoding="utf-8-sig")) if state.exists() else {}
+    # A folder of tenants (docs/simulator.md) leaves each tenant in its own file there.
+    tenant = json.loads(state.read_text(encoding="utf-8-sig")) if state.is_file() else {}
     return Run(done.returncode, done.stdout, done.stderr, tenant, calls)
 
 

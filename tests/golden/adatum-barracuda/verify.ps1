@@ -54,7 +54,9 @@
 .EXAMPLE
     .\verify.ps1 -UserPrincipalName admin@adatum.com
 .EXAMPLE
-    .\verify.ps1 -AppId <app id> -CertificateThumbprint <thumbprint> -StatePath state.json
+    .\verify.ps1 -UserPrincipalName admin@adatum.com -StatePath '.\adatum-barracuda-state.json'
+.EXAMPLE
+    .\verify.ps1 -AppId $appId -CertificateThumbprint $thumbprint -StatePath '.\adatum-barracuda-state.json'
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }
@@ -117,7 +119,7 @@ $Journalgen = [ordered]@{
     ConnectorMustNot        = [ordered]@{
         SmtpDaneMode = 'Mandatory'
     }
-    EngineSha256            = '5ccfa30572bea2512e1159859168afc10ba305ae54caccf8491fb23576dcbd9d'
+    EngineSha256            = '3a92ebc19944dbdb4b3c6d1c3a8e1f9f87c51b88b0347ef3f1626d29f6b139e3'
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -387,6 +389,35 @@ function Get-JgOutboundConnectors {
     }
     $all = @($byId.Values)
     return ,$all
+}
+
+function Get-JgTransportRules {
+    # Every transport (mail-flow) rule, whatever its state, one by one: wrap the call in @().
+    Get-TransportRule -ResultSize Unlimited -ErrorAction Stop
+}
+
+function Get-JgRuleRecipientProperties {
+    # The properties of a transport rule that can name a recipient, conditions and exceptions
+    # included (journalgen/state.py's RULE_RECIPIENT_PROPERTIES).
+    return @('From', 'SentTo', 'AnyOfToHeader', 'AnyOfCcHeader', 'AnyOfToCcHeader', 'ModerateMessageByUser', 'RedirectMessageTo', 'BlindCopyTo', 'CopyTo', 'AddToRecipients', 'GenerateIncidentReport', 'ExceptIfFrom', 'ExceptIfSentTo')
+}
+
+function Find-JgTransportRulesUsing {
+    # Each transport rule and recipient property naming one of -Identities, names or addresses
+    # (Exchange may report a recipient by either): one object per rule and property.
+    param([object[]] $Rules, [string[]] $Identities)
+    $watch = @($Identities | Where-Object { $_ } | ForEach-Object { ConvertTo-JgComparable -Value $_ -Kind 'address' })
+    foreach ($rule in @($Rules)) {
+        foreach ($property in (Get-JgRuleRecipientProperties)) {
+            foreach ($value in @(Get-JgProperty -Object $rule -Name $property)) {
+                if ($null -eq $value) { continue }
+                if ($watch -contains (ConvertTo-JgComparable -Value $value -Kind 'address')) {
+                    [pscustomobject]@{ Name = [string] $rule.Name; Property = $property; Value = (Format-JgText $value) }
+                    break
+                }
+            }
+        }
+    }
 }
 
 function ConvertTo-JgComparable {
@@ -744,8 +775,9 @@ function Get-JgStateRecipient {
 
 function Get-JgState {
     # The whole tenant's journaling state: every journal rule and outbound connector, the mail
-    # contacts the rules (and -ContactNames) target, the accepted domains, the NDR settings, and
-    # the recipients holding the rules' addresses, the NDR address and -RecipientIdentities.
+    # contacts the rules (and -ContactNames) target, the accepted domains, the NDR settings, the
+    # recipients holding the rules' addresses, the NDR address and -RecipientIdentities, and the
+    # transport rules naming any of those.
     param([string] $Organization, [string[]] $ContactNames = @(), [string[]] $RecipientIdentities = @())
     $capturedAt = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 
@@ -837,6 +869,34 @@ function Get-JgState {
         $recipient
     })
 
+    # The transport rules that name, in a recipient property, a captured mail contact (by name or
+    # address) or a looked-up name or address: retiring or re-pointing that contact would break them.
+    $watched = @($lookups)
+    foreach ($mailContact in $mailContacts) {
+        $watched += @($mailContact.Name, (ConvertTo-JgStateAddress $mailContact.ExternalEmailAddress))
+    }
+    $transportRules = @(foreach ($rule in @(Get-JgTransportRules)) {
+        if (@(Find-JgTransportRulesUsing -Rules @($rule) -Identities $watched).Count -eq 0) { continue }
+        $transportRule = [ordered]@{
+            Name                   = (Read-JgStateValue -Object $rule -Name 'Name' -As 'text')
+            State                  = (Read-JgStateValue -Object $rule -Name 'State' -As 'text' -Optional)
+            From                   = (Read-JgStateValue -Object $rule -Name 'From' -As 'list' -Optional)
+            SentTo                 = (Read-JgStateValue -Object $rule -Name 'SentTo' -As 'list' -Optional)
+            AnyOfToHeader          = (Read-JgStateValue -Object $rule -Name 'AnyOfToHeader' -As 'list' -Optional)
+            AnyOfCcHeader          = (Read-JgStateValue -Object $rule -Name 'AnyOfCcHeader' -As 'list' -Optional)
+            AnyOfToCcHeader        = (Read-JgStateValue -Object $rule -Name 'AnyOfToCcHeader' -As 'list' -Optional)
+            ModerateMessageByUser  = (Read-JgStateValue -Object $rule -Name 'ModerateMessageByUser' -As 'list' -Optional)
+            RedirectMessageTo      = (Read-JgStateValue -Object $rule -Name 'RedirectMessageTo' -As 'list' -Optional)
+            BlindCopyTo            = (Read-JgStateValue -Object $rule -Name 'BlindCopyTo' -As 'list' -Optional)
+            CopyTo                 = (Read-JgStateValue -Object $rule -Name 'CopyTo' -As 'list' -Optional)
+            AddToRecipients        = (Read-JgStateValue -Object $rule -Name 'AddToRecipients' -As 'list' -Optional)
+            GenerateIncidentReport = (Read-JgStateValue -Object $rule -Name 'GenerateIncidentReport' -As 'list' -Optional)
+            ExceptIfFrom           = (Read-JgStateValue -Object $rule -Name 'ExceptIfFrom' -As 'list' -Optional)
+            ExceptIfSentTo         = (Read-JgStateValue -Object $rule -Name 'ExceptIfSentTo' -As 'list' -Optional)
+        }
+        $transportRule
+    })
+
     $state = [ordered]@{
         format              = 'journalgen-state/1'
         captured_at         = $capturedAt
@@ -848,6 +908,7 @@ function Get-JgState {
         mail_contacts       = $mailContacts
         recipients          = $recipients
         recipient_lookups   = $lookups
+        transport_rules     = $transportRules
     }
     return $state
 }

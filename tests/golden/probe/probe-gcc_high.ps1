@@ -306,6 +306,35 @@ function Get-JgOutboundConnectors {
     return ,$all
 }
 
+function Get-JgTransportRules {
+    # Every transport (mail-flow) rule, whatever its state, one by one: wrap the call in @().
+    Get-TransportRule -ResultSize Unlimited -ErrorAction Stop
+}
+
+function Get-JgRuleRecipientProperties {
+    # The properties of a transport rule that can name a recipient, conditions and exceptions
+    # included (journalgen/state.py's RULE_RECIPIENT_PROPERTIES).
+    return @('From', 'SentTo', 'AnyOfToHeader', 'AnyOfCcHeader', 'AnyOfToCcHeader', 'ModerateMessageByUser', 'RedirectMessageTo', 'BlindCopyTo', 'CopyTo', 'AddToRecipients', 'GenerateIncidentReport', 'ExceptIfFrom', 'ExceptIfSentTo')
+}
+
+function Find-JgTransportRulesUsing {
+    # Each transport rule and recipient property naming one of -Identities, names or addresses
+    # (Exchange may report a recipient by either): one object per rule and property.
+    param([object[]] $Rules, [string[]] $Identities)
+    $watch = @($Identities | Where-Object { $_ } | ForEach-Object { ConvertTo-JgComparable -Value $_ -Kind 'address' })
+    foreach ($rule in @($Rules)) {
+        foreach ($property in (Get-JgRuleRecipientProperties)) {
+            foreach ($value in @(Get-JgProperty -Object $rule -Name $property)) {
+                if ($null -eq $value) { continue }
+                if ($watch -contains (ConvertTo-JgComparable -Value $value -Kind 'address')) {
+                    [pscustomobject]@{ Name = [string] $rule.Name; Property = $property; Value = (Format-JgText $value) }
+                    break
+                }
+            }
+        }
+    }
+}
+
 function ConvertTo-JgComparable {
     # The form in which a desired and a current value are compared; journalgen's plan.normalise.
     param($Value, [string] $Kind)

@@ -17,7 +17,9 @@
     preflight check, and saves the current state of each object it may touch to a JSON
     backup file. Each step reads the object first and changes only what differs, so a
     second run changes nothing. It lists the whole plan and asks once for all of it unless
-    -Confirm:$false is given; -WhatIf lists every change and makes none.
+    -Confirm:$false is given; -WhatIf lists every change and makes none. Each run that is not
+    -WhatIf appends a transcript of its output, from the plan to the results, to the file beside
+    the backup whose name ends .transcript.txt instead of .json, and says where.
 
     Exit codes: 0 when the tenant matches the spec (changed now or already; -WhatIf too),
     1 on an error (no step after the failing one runs), 3 when the plan is declined
@@ -56,7 +58,7 @@
 .EXAMPLE
     .\apply.ps1 -UserPrincipalName admin@wingtiptoys.com -WhatIf
 .EXAMPLE
-    .\apply.ps1 -AppId <app id> -CertificateThumbprint <thumbprint> -Confirm:$false
+    .\apply.ps1 -AppId $appId -CertificateThumbprint $thumbprint -Confirm:$false
 #>
 #Requires -Version 5.1
 #Requires -Modules @{ ModuleName = 'ExchangeOnlineManagement'; ModuleVersion = '3.0.0' }
@@ -115,7 +117,7 @@ $Journalgen = [ordered]@{
     ConnectorMustNot        = [ordered]@{
         SmtpDaneMode = 'Mandatory'
     }
-    EngineSha256            = '5ccfa30572bea2512e1159859168afc10ba305ae54caccf8491fb23576dcbd9d'
+    EngineSha256            = '3a92ebc19944dbdb4b3c6d1c3a8e1f9f87c51b88b0347ef3f1626d29f6b139e3'
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -385,6 +387,35 @@ function Get-JgOutboundConnectors {
     }
     $all = @($byId.Values)
     return ,$all
+}
+
+function Get-JgTransportRules {
+    # Every transport (mail-flow) rule, whatever its state, one by one: wrap the call in @().
+    Get-TransportRule -ResultSize Unlimited -ErrorAction Stop
+}
+
+function Get-JgRuleRecipientProperties {
+    # The properties of a transport rule that can name a recipient, conditions and exceptions
+    # included (journalgen/state.py's RULE_RECIPIENT_PROPERTIES).
+    return @('From', 'SentTo', 'AnyOfToHeader', 'AnyOfCcHeader', 'AnyOfToCcHeader', 'ModerateMessageByUser', 'RedirectMessageTo', 'BlindCopyTo', 'CopyTo', 'AddToRecipients', 'GenerateIncidentReport', 'ExceptIfFrom', 'ExceptIfSentTo')
+}
+
+function Find-JgTransportRulesUsing {
+    # Each transport rule and recipient property naming one of -Identities, names or addresses
+    # (Exchange may report a recipient by either): one object per rule and property.
+    param([object[]] $Rules, [string[]] $Identities)
+    $watch = @($Identities | Where-Object { $_ } | ForEach-Object { ConvertTo-JgComparable -Value $_ -Kind 'address' })
+    foreach ($rule in @($Rules)) {
+        foreach ($property in (Get-JgRuleRecipientProperties)) {
+            foreach ($value in @(Get-JgProperty -Object $rule -Name $property)) {
+                if ($null -eq $value) { continue }
+                if ($watch -contains (ConvertTo-JgComparable -Value $value -Kind 'address')) {
+                    [pscustomobject]@{ Name = [string] $rule.Name; Property = $property; Value = (Format-JgText $value) }
+                    break
+                }
+            }
+        }
+    }
 }
 
 function ConvertTo-JgComparable {
@@ -915,6 +946,8 @@ function Test-JgRetirePreflight {
     $problems = @()
     if (@($Retire).Count -eq 0) { return ,$problems }
     $rules = @(Get-JgJournalTargets)
+    # Read only when a retired contact is still there to check.
+    $transportRules = $null
     $ownDomains = @(@($Desired | Where-Object { $_.Type -eq 'OutboundConnector' })[0].Settings['RecipientDomains'] | ForEach-Object { ([string] $_).ToLowerInvariant() })
     foreach ($item in $Retire) {
         if ($item.Type -eq 'JournalRule') { continue }
@@ -922,8 +955,16 @@ function Test-JgRetirePreflight {
         if ($null -eq $object) { continue }
         if ($item.Type -eq 'MailContact') {
             $address = ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address'
-            # The spec's own contact takes over its own journal address (a renamed contact).
-            if ($address -eq $Journalgen.JournalAddress.ToLowerInvariant()) { continue }
+            # The spec's own contact takes over its own journal address (a renamed contact), so
+            # only a transport rule naming the retired name loses its recipient.
+            $renamed = $address -eq $Journalgen.JournalAddress.ToLowerInvariant()
+            $identities = @($item.Identity)
+            if (-not $renamed) { $identities += $address }
+            if ($null -eq $transportRules) { $transportRules = @(Get-JgTransportRules) }
+            foreach ($use in @(Find-JgTransportRulesUsing -Rules $transportRules -Identities $identities)) {
+                $problems += "Transport rule '$($use.Name)' names the contact '$($item.Identity)', which the spec retires, in $($use.Property) ($($use.Value)); change the rule first, or keep the contact."
+            }
+            if ($renamed) { continue }
             foreach ($rule in @(Find-JgRulesUsing -ContactName $item.Identity -Address $address -Domains @() -Rules $rules)) {
                 $problems += "Journal rule '$($rule.Name)' journals to $($rule.Raw), retired contact '$($item.Identity)'; retire the rule too, or keep the contact."
             }
@@ -1107,6 +1148,9 @@ function Test-JgContactRepoint {
     foreach ($rule in @(Find-JgRulesUsing -ContactName $resource.Identity -Address $address -Domains @() -Rules @(Get-JgJournalTargets))) {
         $problems += "Journal rule '$($rule.Name)' is not in the spec and journals to $($rule.Raw), which $($resource.Title) holds; apply.ps1 would change that contact's address to $($Journalgen.JournalAddress), and the rule would no longer journal to $address. Add the rule to the spec or retire it, or give the spec's contact another name."
     }
+    foreach ($use in @(Find-JgTransportRulesUsing -Rules @(Get-JgTransportRules) -Identities @($resource.Identity, $address))) {
+        $problems += "Transport rule '$($use.Name)' names $($resource.Title) in $($use.Property) ($($use.Value)); apply.ps1 would re-point that contact to $($Journalgen.JournalAddress), away from $address. Change the rule first, or give the spec's contact another name."
+    }
     return ,$problems
 }
 
@@ -1242,6 +1286,10 @@ function Save-JgBackup {
     [System.IO.File]::WriteAllText((Resolve-JgPath $Path), $json, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
 }
 
+# The transcript of this run, beside its backup; $null while none is kept (-WhatIf, or before
+# the preflight passed).
+$JgTranscript = $null
+
 $JgConnected = $false
 $JgConnectionId = $null
 $JgExitCode = 0
@@ -1258,6 +1306,18 @@ try {
     if ($problems.Count -gt 0) {
         foreach ($problem in $problems) { Write-Warning "Preflight: $problem" }
         throw "Preflight found $($problems.Count) problem(s). Nothing was changed."
+    }
+
+    if (-not $BackupPath) {
+        $BackupPath = Join-Path -Path (Get-Location) -ChildPath $Journalgen.BackupName
+    }
+    # A real run (not -WhatIf) keeps its output, from the plan to the results, beside its backup;
+    # the results block stops it, also after a failure.
+    if (-not $WhatIfPreference) {
+        $transcript = [System.IO.Path]::ChangeExtension((Resolve-JgPath $BackupPath), '.transcript.txt')
+        $null = Start-Transcript -LiteralPath $transcript -Append -Confirm:$false -WhatIf:$false -ErrorAction Stop
+        $JgTranscript = $transcript
+        Write-Host "Transcript of this run: $JgTranscript"
     }
 
     # The operator confirms the whole plan once (or -Confirm:$false / -WhatIf answer for it).
@@ -1282,9 +1342,6 @@ try {
         Write-Host 'No backup is written and nothing is changed.'
     }
     else {
-        if (-not $BackupPath) {
-            $BackupPath = Join-Path -Path (Get-Location) -ChildPath $Journalgen.BackupName
-        }
         if (Test-JgKeepBackup -Path $BackupPath) {
             Write-Host "Kept $BackupPath, the state before the first run of this spec version: rollback.ps1 needs that one."
         }
@@ -1313,8 +1370,14 @@ catch {
     Write-Host "ERROR: $($_.Exception.Message)" -ForegroundColor Red
 }
 finally {
+    # The table as one string first: a transcript records a pipeline ending in Write-Host as
+    # the pipeline's text, not its output, when Stop-Transcript follows it.
     if ($JgResults.Count -gt 0) {
-        $JgResults | Format-Table -AutoSize -Wrap | Out-String -Width 240 | Write-Host
+        $table = $JgResults | Format-Table -AutoSize -Wrap | Out-String -Width 240
+        Write-Host $table
+    }
+    if ($null -ne $JgTranscript) {
+        $null = Stop-Transcript
     }
     if ($JgConnected) {
         # A failed sign-out must not replace the run's own result (its exit code) with an error.

@@ -17,10 +17,14 @@
 
     Before it signs in, it refuses a backup taken in another tenant or by apply.ps1 of another
     spec, and one of another version of this spec unless -AllowOtherSpecVersion is given; then
-    the backup must still record every object this version describes. Before any change it lists what it cannot give back: an
-    object created again gets a new Guid from Exchange, and loses what the backup recorded but
-    journalgen does not write (a connector's validation status, a contact's other addresses and
-    custom attributes).
+    the backup must still record every object this version describes.
+
+    Before its first change and confirmation, and with -WhatIf, it lists under "Cannot
+    restore:" what it cannot give back: an object created again gets a new Guid from Exchange
+    and loses what the backup recorded but journalgen does not write (a connector's validation
+    status, a contact's other addresses and custom attributes); the NDR address when there was
+    none (below); a setting or retired object the backup has no record of; and what was changed
+    since apply.ps1 on an object it created, which rollback removes.
 
     Without a backup it refuses to run unless -RemoveAll is given. -RemoveAll removes, in this
     order, every object the spec describes, including any that existed before apply.ps1:
@@ -80,11 +84,11 @@
     names), is refused even so.
 
 .EXAMPLE
-    .\rollback.ps1 -BackupPath .\journalgen-backup-wingtip-mimecast-eu-35c43fdb9bf1.json -WhatIf
+    .\rollback.ps1 -BackupPath '.\journalgen-backup-wingtip-mimecast-eu-35c43fdb9bf1.json' -WhatIf
 .EXAMPLE
-    .\rollback.ps1 -BackupPath .\journalgen-backup-wingtip-mimecast-eu-35c43fdb9bf1.json
+    .\rollback.ps1 -BackupPath '.\journalgen-backup-wingtip-mimecast-eu-35c43fdb9bf1.json'
 .EXAMPLE
-    .\rollback.ps1 -UserPrincipalName tech@partner.example -DelegatedOrganization wingtiptoys.onmicrosoft.com -BackupPath .\journalgen-backup-wingtip-mimecast-eu-35c43fdb9bf1.json -WhatIf
+    .\rollback.ps1 -UserPrincipalName tech@partner.example -DelegatedOrganization wingtiptoys.onmicrosoft.com -BackupPath '.\journalgen-backup-wingtip-mimecast-eu-35c43fdb9bf1.json' -WhatIf
 .EXAMPLE
     .\rollback.ps1 -UserPrincipalName admin@wingtiptoys.com -RemoveAll -WhatIf
 #>
@@ -149,7 +153,7 @@ $Journalgen = [ordered]@{
     ConnectorMustNot        = [ordered]@{
         SmtpDaneMode = 'Mandatory'
     }
-    EngineSha256            = '5ccfa30572bea2512e1159859168afc10ba305ae54caccf8491fb23576dcbd9d'
+    EngineSha256            = '3a92ebc19944dbdb4b3c6d1c3a8e1f9f87c51b88b0347ef3f1626d29f6b139e3'
 }
 
 # Applied in this order: the contact and the NDR address must exist before any
@@ -419,6 +423,35 @@ function Get-JgOutboundConnectors {
     }
     $all = @($byId.Values)
     return ,$all
+}
+
+function Get-JgTransportRules {
+    # Every transport (mail-flow) rule, whatever its state, one by one: wrap the call in @().
+    Get-TransportRule -ResultSize Unlimited -ErrorAction Stop
+}
+
+function Get-JgRuleRecipientProperties {
+    # The properties of a transport rule that can name a recipient, conditions and exceptions
+    # included (journalgen/state.py's RULE_RECIPIENT_PROPERTIES).
+    return @('From', 'SentTo', 'AnyOfToHeader', 'AnyOfCcHeader', 'AnyOfToCcHeader', 'ModerateMessageByUser', 'RedirectMessageTo', 'BlindCopyTo', 'CopyTo', 'AddToRecipients', 'GenerateIncidentReport', 'ExceptIfFrom', 'ExceptIfSentTo')
+}
+
+function Find-JgTransportRulesUsing {
+    # Each transport rule and recipient property naming one of -Identities, names or addresses
+    # (Exchange may report a recipient by either): one object per rule and property.
+    param([object[]] $Rules, [string[]] $Identities)
+    $watch = @($Identities | Where-Object { $_ } | ForEach-Object { ConvertTo-JgComparable -Value $_ -Kind 'address' })
+    foreach ($rule in @($Rules)) {
+        foreach ($property in (Get-JgRuleRecipientProperties)) {
+            foreach ($value in @(Get-JgProperty -Object $rule -Name $property)) {
+                if ($null -eq $value) { continue }
+                if ($watch -contains (ConvertTo-JgComparable -Value $value -Kind 'address')) {
+                    [pscustomobject]@{ Name = [string] $rule.Name; Property = $property; Value = (Format-JgText $value) }
+                    break
+                }
+            }
+        }
+    }
 }
 
 function ConvertTo-JgComparable {
@@ -949,6 +982,8 @@ function Test-JgRetirePreflight {
     $problems = @()
     if (@($Retire).Count -eq 0) { return ,$problems }
     $rules = @(Get-JgJournalTargets)
+    # Read only when a retired contact is still there to check.
+    $transportRules = $null
     $ownDomains = @(@($Desired | Where-Object { $_.Type -eq 'OutboundConnector' })[0].Settings['RecipientDomains'] | ForEach-Object { ([string] $_).ToLowerInvariant() })
     foreach ($item in $Retire) {
         if ($item.Type -eq 'JournalRule') { continue }
@@ -956,8 +991,16 @@ function Test-JgRetirePreflight {
         if ($null -eq $object) { continue }
         if ($item.Type -eq 'MailContact') {
             $address = ConvertTo-JgComparable -Value $object.ExternalEmailAddress -Kind 'address'
-            # The spec's own contact takes over its own journal address (a renamed contact).
-            if ($address -eq $Journalgen.JournalAddress.ToLowerInvariant()) { continue }
+            # The spec's own contact takes over its own journal address (a renamed contact), so
+            # only a transport rule naming the retired name loses its recipient.
+            $renamed = $address -eq $Journalgen.JournalAddress.ToLowerInvariant()
+            $identities = @($item.Identity)
+            if (-not $renamed) { $identities += $address }
+            if ($null -eq $transportRules) { $transportRules = @(Get-JgTransportRules) }
+            foreach ($use in @(Find-JgTransportRulesUsing -Rules $transportRules -Identities $identities)) {
+                $problems += "Transport rule '$($use.Name)' names the contact '$($item.Identity)', which the spec retires, in $($use.Property) ($($use.Value)); change the rule first, or keep the contact."
+            }
+            if ($renamed) { continue }
             foreach ($rule in @(Find-JgRulesUsing -ContactName $item.Identity -Address $address -Domains @() -Rules $rules)) {
                 $problems += "Journal rule '$($rule.Name)' journals to $($rule.Raw), retired contact '$($item.Identity)'; retire the rule too, or keep the contact."
             }
@@ -1114,7 +1157,7 @@ function Restore-JgObject {
             if ($null -eq $recorded) { continue }
             $value = $recorded.Value
             # No NDR address before: Exchange Online cannot clear it (R2), so it stays as it is
-            # (Show-JgNotRestored said so before any change).
+            # (Show-JgCannotRestore said so before any change).
             if ($name -eq 'JournalingReportNdrTo' -and $null -eq (ConvertTo-JgComparable -Value $value -Kind 'address')) { continue }
             $settings[$name] = $value
         }
@@ -1190,19 +1233,51 @@ function Read-JgBackup {
     return $backup
 }
 
-function Show-JgNotRestored {
-    # Before any change and any confirmation: what the backup recorded that rollback cannot give
-    # back (the NDR address cannot be cleared; a re-created object lacks what $JgNotRestored names).
+function Get-JgCannotRestore {
+    # What rollback cannot give back, one line each, read before any change: what the NDR
+    # address and a re-created object cannot have again, what the backup has no record of, and
+    # the settings given since apply to an object apply created, which go when it is removed.
     param($Backup)
     $lines = @()
-    foreach ($resource in @($Desired | Where-Object { $_.Type -eq 'TransportConfig' })) {
+    foreach ($resource in $Desired) {
         $saved = Find-JgRecord -Backup $Backup -Resource $resource
-        $recorded = $saved.Settings.PSObject.Properties['JournalingReportNdrTo']
-        if ($null -ne $recorded -and $null -eq (ConvertTo-JgComparable -Value $recorded.Value -Kind 'address')) {
-            $lines += "$($resource.Title): there was no address before apply; Exchange Online cannot clear it (R2), so the address stays."
+        $unrecorded = @()
+        if ($saved.Exists) {
+            $unrecorded = @($resource.Settings.Keys | Where-Object { $null -eq $saved.Settings.PSObject.Properties[$_] })
+        }
+        if ($unrecorded.Count -gt 0) {
+            $lines += "$($resource.Title): the backup has no record of $($unrecorded -join ', ') (another spec version wrote it, -AllowOtherSpecVersion), so rollback leaves it as it is."
+        }
+        if ($resource.Type -eq 'TransportConfig') {
+            $recorded = $saved.Settings.PSObject.Properties['JournalingReportNdrTo']
+            if ($null -ne $recorded -and $null -eq (ConvertTo-JgComparable -Value $recorded.Value -Kind 'address')) {
+                $lines += "$($resource.Title): there was no address before apply; Exchange Online cannot clear it (R2), so the address stays."
+            }
+            continue
+        }
+        $current = Read-JgCurrent -Resource $resource
+        if (-not $saved.Exists) {
+            if ($null -eq $current) { continue }
+            $changes = Compare-JgSettings -Settings $resource.Settings -Current $current
+            if ($changes.Count -gt 0) {
+                $now = ($changes | ForEach-Object { "$($_.Name) $(Format-JgValue $_.Old)" }) -join '; '
+                $lines += "$($resource.Title) did not exist before apply.ps1, so rollback removes it, and with it what it was given since: $now."
+            }
+            continue
+        }
+        if ($null -eq $current) {
+            $lines += "$($resource.Title) is gone from the tenant; rollback creates it again, with a new Guid from Exchange and only the settings the backup recorded."
         }
     }
-    foreach ($saved in @(Get-JgProperty -Object $Backup -Name 'Retired' | Where-Object { $null -ne $_ -and $_.Exists })) {
+    # A backup from before journalgen knew of retired objects, or of another spec version, may
+    # have no record of an object this version retires.
+    $records = @(Get-JgProperty -Object $Backup -Name 'Retired' | Where-Object { $null -ne $_ })
+    foreach ($item in $Retire) {
+        if (-not @($records | Where-Object { $_.Type -eq $item.Type -and $_.Identity -eq $item.Identity })) {
+            $lines += "$($item.Title): the backup has no record of it, so rollback cannot bring it back if apply.ps1 removed it."
+        }
+    }
+    foreach ($saved in @($records | Where-Object { $_.Exists })) {
         $lost = Get-JgProperty -Object $saved -Name 'NotRestored'
         if ($null -eq $lost) { continue }
         $items = @($lost.PSObject.Properties | Where-Object { $_.Name -ne 'Guid' } | ForEach-Object { "$($_.Name) $(Format-JgValue $_.Value)" })
@@ -1212,9 +1287,16 @@ function Show-JgNotRestored {
         if ($items.Count -gt 0) { $line += " and comes back without $($items -join '; ')" }
         $lines += "$line."
     }
-    if ($lines.Count -eq 0) { return }
-    Write-Warning 'Rollback cannot give back all of the state the backup recorded:'
-    foreach ($line in $lines) { Write-Warning "  $line" }
+    return ,$lines
+}
+
+function Show-JgCannotRestore {
+    # One block before the first confirmation and in -WhatIf: the operator decides knowing it.
+    param([string[]] $Lines)
+    if ($Lines.Count -eq 0) { return }
+    Write-Host 'Cannot restore:'
+    foreach ($line in $Lines) { Write-Host "  - $line" }
+    Write-Host 'Everything else the backup recorded is restored.'
 }
 
 function Test-JgRollbackBlockers {
@@ -1287,7 +1369,6 @@ try {
     if ($BackupPath) {
         # Before signing in: a backup of another tenant or spec version changes nothing.
         $backup = Read-JgBackup -Path $BackupPath
-        Show-JgNotRestored -Backup $backup
     }
     $JgConnected = Connect-Jg
     $null = Assert-JgTenant
@@ -1296,6 +1377,9 @@ try {
     if ($problems.Count -gt 0) {
         foreach ($problem in $problems) { Write-Warning "Rollback: $problem" }
         throw "Rollback found $($problems.Count) journal rule(s) outside the spec that still need what it would remove. Nothing was changed."
+    }
+    if ($null -ne $backup) {
+        Show-JgCannotRestore -Lines (Get-JgCannotRestore -Backup $backup)
     }
 
     # Retired connectors come back first, so reports keep a route throughout.

@@ -104,10 +104,24 @@ foreach ($key in $given.Keys) {
     $script:Options[$key] = $given[$key]
 }
 $script:Faults = Read-SimSettings -Variable 'JOURNALGEN_SIM_FAULTS'
-$knownFaults = @('fail_write', 'throttle', 'replication', 'kill_after_write', 'disconnect_error', 'connect_error', 'address_release_delay', 'read_lag')
+$knownFaults = @('fail_write', 'throttle', 'replication', 'kill_after_write', 'disconnect_error', 'connect_error', 'address_release_delay', 'read_lag', 'access_denied', 'tenants')
 foreach ($key in $script:Faults.Keys) {
     if ($knownFaults -notcontains $key) { throw "journalgen simulator: unknown fault '$key' in JOURNALGEN_SIM_FAULTS." }
 }
+# A folder of tenants: each tenant's own fault plan (JOURNALGEN_SIM_FAULTS "tenants"), in force
+# while it is signed in to, on top of the others; its call numbers count from its sign-in.
+$script:FleetFaults = [ordered]@{}
+if ($script:Faults.Contains('tenants')) {
+    foreach ($organization in $script:Faults['tenants'].Keys) {
+        foreach ($key in $script:Faults['tenants'][$organization].Keys) {
+            if ($knownFaults -notcontains $key -or $key -eq 'tenants') { throw "journalgen simulator: unknown fault '$key' for the tenant '$organization' in JOURNALGEN_SIM_FAULTS." }
+        }
+        $script:FleetFaults[$organization.ToLowerInvariant()] = $script:Faults['tenants'][$organization]
+    }
+    $script:Faults.Remove('tenants')
+}
+$script:BaseFaults = $script:Faults
+$script:CallBase = 0
 
 function Get-SimFault {
     param([string] $Name)
@@ -216,6 +230,7 @@ function Stop-SimInvalid {
 # --- The tenant --------------------------------------------------------------------------------
 
 $script:Tenant = $null
+$script:Fleet = $false
 
 function New-SimGuid {
     # Deterministic: the same tenant file gives the same Guids on every run.
@@ -333,10 +348,26 @@ function New-SimRule {
     }
 }
 
+function Find-SimTenantFile {
+    # In a folder of tenants, the state file of the tenant a sign-in names: by its organization
+    # (the file's own, whatever its name) or by its tenant ID.
+    param([string] $Folder, [string] $Asked)
+    if (-not $Asked) { throw "journalgen simulator: JOURNALGEN_SIM_STATE names a folder of tenants; sign in to one with -DelegatedOrganization or -Organization." }
+    foreach ($file in @([System.IO.Directory]::GetFiles($Folder, '*.json') | Sort-Object)) {
+        $organization = [string] (Read-SimJson -Text ([System.IO.File]::ReadAllText($file, $script:Utf8)))['organization']
+        if ($Asked.ToLowerInvariant() -in @($organization.ToLowerInvariant(), (New-SimGuid -Seed "tenant:$organization"))) { return $file }
+    }
+    throw "AADSTS90002: Tenant '$Asked' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+}
+
 function Import-SimTenant {
-    # The tenant from its state file (journalgen-state/1, docs/state.md).
+    # The tenant from its state file (journalgen-state/1, docs/state.md), or from the folder of
+    # tenants the file names the one asked for.
+    param([string] $Asked = '')
     $path = $env:JOURNALGEN_SIM_STATE
     if (-not $path) { throw 'journalgen simulator: JOURNALGEN_SIM_STATE names no tenant state file; there is no tenant to sign in to.' }
+    $script:Fleet = [System.IO.Directory]::Exists($path)
+    if ($script:Fleet) { $path = Find-SimTenantFile -Folder $path -Asked $Asked }
     if (-not [System.IO.File]::Exists($path)) { throw "journalgen simulator: the tenant state file '$path' does not exist." }
     $state = Read-SimJson -Text ([System.IO.File]::ReadAllText($path, $script:Utf8))
     if ([string] (Get-SimValue -Table $state -Key 'format') -ne 'journalgen-state/1') { throw "journalgen simulator: '$path' is not a journalgen-state/1 file." }
@@ -350,7 +381,8 @@ function Import-SimTenant {
         Rules         = New-Object -TypeName System.Collections.ArrayList
         Connectors    = New-Object -TypeName System.Collections.ArrayList
         Recipients    = New-Object -TypeName System.Collections.ArrayList
-        TransportRules = @(ConvertTo-SimData -Value (Get-SimValue -Table $state -Key 'transport_rules' -Default @()))
+        # One table per rule: ConvertTo-SimData gives a list back as one object.
+        TransportRules = @(foreach ($rule in @(Get-SimValue -Table $state -Key 'transport_rules' -Default @())) { ConvertTo-SimData -Value $rule })
         Released      = New-Object -TypeName System.Collections.ArrayList
     }
     foreach ($entry in @(Get-SimValue -Table $state -Key 'accepted_domains' -Default @())) {
@@ -1176,9 +1208,12 @@ function Invoke-SimCall {
     try {
         if ($null -eq $script:Tenant) { throw "journalgen simulator: $Name was called with no tenant signed in." }
         $throttle = Get-SimFault -Name 'throttle'
-        if ($null -ne $throttle -and $script:Counters.Calls -ge [int] $throttle['at'] -and $script:Counters.Throttled -lt [int] $throttle['times']) {
+        if ($null -ne $throttle -and $script:Counters.Calls - $script:CallBase -ge [int] $throttle['at'] -and $script:Counters.Throttled -lt [int] $throttle['times']) {
             $script:Counters.Throttled++
             Stop-Sim -Reason 'ThrottlingException' -Category 'LimitsExceeded' -ErrorId 'ThrottlingError' -Text '{"error":{"code":"TooManyRequests","message":"Rate limit exceeded. Retry after 30 seconds."}}'
+        }
+        if ((Get-SimFault -Name 'access_denied') -eq 'roles') {
+            Stop-Sim -Reason 'CmdletAccessDeniedException' -Category 'PermissionDenied' -Text "The user isn't assigned to any management roles."
         }
         $denied = Test-SimRbac -Name $Name -Bound $Bound
         if ($null -ne $denied) {
@@ -1382,8 +1417,26 @@ function Invoke-SimConnect {
             $entry['certificate_file'] = $full
             if (-not [System.IO.File]::Exists($full)) { throw "Certificate file '$path' was not found (looked for $full)." }
         }
-        Import-SimTenant
+        $asked = ''
+        foreach ($key in @('DelegatedOrganization', 'Organization')) { if ($Bound.ContainsKey($key)) { $asked = [string] $Bound[$key] } }
+        Import-SimTenant -Asked $asked
+        if ($script:Fleet) {
+            $script:Faults = [ordered]@{}
+            foreach ($key in $script:BaseFaults.Keys) { $script:Faults[$key] = $script:BaseFaults[$key] }
+            $own = $script:FleetFaults[$script:Tenant.Organization.ToLowerInvariant()]
+            if ($null -ne $own) { foreach ($key in $own.Keys) { $script:Faults[$key] = $own[$key] } }
+            $script:CallBase = $script:Counters.Calls
+            $script:Counters.Throttled = 0
+            $script:Counters.Writes = 0
+            $failure = Get-SimFault -Name 'connect_error'
+            if ($failure) { $script:Tenant = $null; throw [string] $failure }
+        }
+        if ((Get-SimFault -Name 'access_denied') -eq 'sign-in') {
+            $script:Tenant = $null
+            throw "UnAuthorized: the signed-in user has no delegated access to the organization '$asked' (journalgen simulator: no GDAP relationship or Exchange role for it)."
+        }
         foreach ($key in @('Organization', 'DelegatedOrganization')) {
+            if ($script:Fleet) { break }
             if ($Bound.ContainsKey($key) -and ([string] $Bound[$key]).ToLowerInvariant() -ne $script:Tenant.Organization.ToLowerInvariant()) {
                 throw "AADSTS90002: Tenant '$($Bound[$key])' not found. The simulator holds the tenant $($script:Tenant.Organization) only."
             }
