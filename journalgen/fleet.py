@@ -22,13 +22,7 @@ DEFAULT_MAX_AGE = 7
 Status = Literal["problem", "no-state", "stale-state", "would-change", "in-sync"]
 # Worst first: a row's status is the first that holds, and the report sorts by this order.
 STATUSES: tuple[Status, ...] = ("problem", "no-state", "stale-state", "would-change", "in-sync")
-STATUS_WORDS: dict[Status, str] = {
-    "problem": "problem",
-    "no-state": "no state",
-    "stale-state": "stale state",
-    "would-change": "would change",
-    "in-sync": "in sync",
-}
+STATUS_WORDS: dict[Status, str] = {status: status.replace("-", " ") for status in STATUSES}
 
 
 def parse_time(value: str) -> datetime:

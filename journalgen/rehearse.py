@@ -1243,13 +1243,7 @@ REHEARSALS_FORMAT = "journalgen-rehearsals/1"
 FleetResult = Literal["passed", "failed", "preflight", "no-state", "error"]
 # The order of the totals; text shows each as its word.
 FLEET_RESULTS: tuple[FleetResult, ...] = ("passed", "failed", "preflight", "no-state", "error")
-FLEET_WORDS: dict[FleetResult, str] = {
-    "passed": "passed",
-    "failed": "failed",
-    "preflight": "preflight",
-    "no-state": "no state",
-    "error": "error",
-}
+FLEET_WORDS: dict[FleetResult, str] = {result: result.replace("-", " ") for result in FLEET_RESULTS}
 
 
 def fleet_result(ran: str | None, passed: bool) -> FleetResult:
